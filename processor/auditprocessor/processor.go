@@ -1,0 +1,221 @@
+package auditprocessor // import "github.com/auditpipe/auditpipe/processor/auditprocessor"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/auditpipe/auditpipe/processor/auditprocessor/internal/metadata"
+	"github.com/auditpipe/auditpipe/semconv"
+)
+
+var errNotStorage = errors.New("is not a storage extension")
+
+type auditProcessor struct {
+	cfg    *Config
+	id     component.ID
+	logger *zap.Logger
+
+	drop     []*ottl.Condition[*ottllog.TransformContext]
+	classify *classifier
+	redact   *redactor // nil when disabled
+	diff     *differ   // nil when disabled
+	chain    *chainer  // nil when disabled
+
+	classified, redacted, dropped, chained metric.Int64Counter
+}
+
+func newAuditProcessor(set processor.Settings, cfg *Config) (*auditProcessor, error) {
+	p := &auditProcessor{cfg: cfg, id: set.ID, logger: set.Logger}
+	var err error
+	if p.classify, err = newClassifier(cfg, set.TelemetrySettings); err != nil {
+		return nil, err
+	}
+	if len(cfg.Drop.Conditions) > 0 {
+		parser, err := newLogParser(set.TelemetrySettings)
+		if err != nil {
+			return nil, err
+		}
+		if p.drop, err = parser.ParseConditions(cfg.Drop.Conditions); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Redaction.Enabled {
+		if p.redact, err = newRedactor(cfg.Redaction); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Diff.Enabled {
+		p.diff = &differ{maxFields: cfg.Diff.MaxFields, maxBytes: cfg.Diff.MaxBytes}
+	}
+	if cfg.Chain.Enabled {
+		p.chain = newChainer(cfg.Chain.StreamKey)
+	}
+	if err = p.createCounters(set.TelemetrySettings); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *auditProcessor) createCounters(set component.TelemetrySettings) error {
+	meter := set.MeterProvider.Meter(metadata.ScopeName)
+	var errs []error
+	counter := func(name, desc, unit string) metric.Int64Counter {
+		c, err := meter.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit(unit))
+		errs = append(errs, err)
+		return c
+	}
+	p.classified = counter("otelcol_processor_audit_events_classified", "Events that at least one classification rule matched.", "{events}")
+	p.redacted = counter("otelcol_processor_audit_values_redacted", "Values redacted (dropped, masked or hashed).", "{values}")
+	p.dropped = counter("otelcol_processor_audit_events_dropped", "Events dropped by drop.conditions.", "{events}")
+	p.chained = counter("otelcol_processor_audit_events_chained", "Events given a chain sequence number and hash.", "{events}")
+	return errors.Join(errs...)
+}
+
+// start opens the chain's storage client; without one the chain restarts at
+// sequence 1 after a restart, which a verifier reports as inserted events.
+func (p *auditProcessor) start(ctx context.Context, host component.Host) error {
+	if p.chain == nil {
+		return nil
+	}
+	if p.cfg.Chain.Storage == nil {
+		p.logger.Warn("chain.storage is not set: the chain restarts at sequence 1 when the collector restarts")
+		return nil
+	}
+	ext, ok := host.GetExtensions()[*p.cfg.Chain.Storage]
+	if !ok {
+		return fmt.Errorf("chain.storage: extension %s not found", p.cfg.Chain.Storage)
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return fmt.Errorf("chain.storage: extension %s %w", p.cfg.Chain.Storage, errNotStorage)
+	}
+	client, err := se.GetClient(ctx, component.KindProcessor, p.id, "chain")
+	if err != nil {
+		return fmt.Errorf("chain.storage: %w", err)
+	}
+	p.chain.setClient(client)
+	return nil
+}
+
+func (p *auditProcessor) shutdown(ctx context.Context) error {
+	if p.chain == nil {
+		return nil
+	}
+	return p.chain.close(ctx)
+}
+
+func (p *auditProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	if len(p.drop) > 0 {
+		if n := p.dropMatching(ctx, ld); n > 0 {
+			p.dropped.Add(ctx, int64(n))
+		}
+		if ld.LogRecordCount() == 0 {
+			return ld, processorhelper.ErrSkipProcessingData
+		}
+	}
+	var classified, redacted int
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if p.classify.classify(ctx, rl, sl, lr) {
+					classified++
+				}
+				redacted += p.processChange(lr)
+			}
+		}
+	}
+	p.classified.Add(ctx, int64(classified))
+	if redacted > 0 {
+		p.redacted.Add(ctx, int64(redacted))
+	}
+	if p.chain != nil {
+		n, err := p.chain.chain(ctx, ld)
+		if err != nil {
+			return ld, err
+		}
+		p.chained.Add(ctx, int64(n))
+	}
+	return ld, nil
+}
+
+// processChange redacts the record and computes the diff of the redacted
+// old/new values, so that the diff never carries a secret. It returns the
+// number of values redacted.
+func (p *auditProcessor) processChange(lr plog.LogRecord) int {
+	if p.redact == nil && p.diff == nil {
+		return 0
+	}
+	attrs := lr.Attributes()
+	oldV := readChange(attrs, semconv.AttrChangeOld)
+	newV := readChange(attrs, semconv.AttrChangeNew)
+	var rd redaction
+	if p.redact != nil {
+		p.redact.redactAttributes(attrs, &rd)
+		p.redact.redactBody(lr.Body(), &rd)
+		for _, c := range []struct {
+			key string
+			cv  *changeValue
+		}{{semconv.AttrChangeOld, &oldV}, {semconv.AttrChangeNew, &newV}} {
+			before := rd.count
+			p.redact.redactChange(c.cv, c.key, &rd)
+			if rd.count != before {
+				attrs.PutStr(c.key, c.cv.text)
+			}
+		}
+		if len(rd.fields) > 0 {
+			list := attrs.PutEmptySlice(semconv.AttrRedactedFields)
+			for _, f := range rd.fields {
+				list.AppendEmpty().SetStr(f)
+			}
+		}
+	}
+	if p.diff != nil {
+		p.diff.writeDiff(attrs, oldV, newV)
+	}
+	return rd.count
+}
+
+func (p *auditProcessor) dropMatching(ctx context.Context, ld plog.Logs) int {
+	dropped := 0
+	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
+		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				if p.matchesDrop(ctx, rl, sl, lr) {
+					dropped++
+					return true
+				}
+				return false
+			})
+			return sl.LogRecords().Len() == 0
+		})
+		return rl.ScopeLogs().Len() == 0
+	})
+	return dropped
+}
+
+func (p *auditProcessor) matchesDrop(ctx context.Context, rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord) bool {
+	tCtx := ottllog.NewTransformContext(rl, sl, lr)
+	defer tCtx.Close()
+	for _, c := range p.drop {
+		ok, err := c.Eval(ctx, tCtx)
+		if err != nil {
+			p.logger.Debug("drop condition failed; event kept", zap.String("condition", c.String()), zap.Error(err))
+			continue
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

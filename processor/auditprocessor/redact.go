@@ -1,0 +1,664 @@
+package auditprocessor // import "github.com/auditpipe/auditpipe/processor/auditprocessor"
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/auditpipe/auditpipe/semconv"
+)
+
+// redactedText replaces a match dropped from inside a longer text.
+const redactedText = "[REDACTED]"
+
+// notRedacted are the attributes that identify the event and its actor.
+// They are never redacted: an audit trail must say who did what, and
+// redacting an id or a hash would break de-duplication and the chain.
+var notRedacted = map[string]bool{
+	semconv.AttrEventID: true, semconv.AttrActorID: true, semconv.AttrActorName: true,
+	semconv.AttrActorRoles: true, semconv.AttrActorType: true, semconv.AttrActionCategory: true,
+	semconv.AttrActionOutcome: true, semconv.AttrSeverity: true, semconv.AttrModule: true,
+	semconv.AttrTargetType: true, semconv.AttrTenant: true, semconv.AttrRequestID: true,
+	semconv.AttrSessionID: true, semconv.AttrClientAddress: true, semconv.AttrUserAgent: true,
+	semconv.AttrChangeFields: true, semconv.AttrChangeDiff: true, semconv.AttrRedactedFields: true,
+	semconv.AttrChainStream: true, semconv.AttrChainSeq: true, semconv.AttrChainHash: true,
+	semconv.AttrValidationError: true, semconv.AttrIngestPrincipal: true,
+	// Handled as parsed JSON by redactChange.
+	semconv.AttrChangeOld: true, semconv.AttrChangeNew: true,
+}
+
+// detector finds sensitive values inside text.
+type detector struct {
+	re *regexp.Regexp
+	// worthScanning is a cheap test that rules out most texts before the
+	// regex runs (regexes are the processor's main per-event cost).
+	worthScanning func(s string, f textFeatures) bool
+	// valid confirms a regex match (checksums); nil accepts every match.
+	valid func(match string) bool
+}
+
+type redactRule struct {
+	name   string
+	action Action
+	// keys are normalised key names (lower case, no separators).
+	keys []string
+	det  *detector
+}
+
+// builtinRedactionRules returns the default rules, in evaluation order:
+// vendor tokens and credentials before numbers, so a token with digits is
+// not half-masked as a card first.
+func builtinRedactionRules() []redactRule {
+	return []redactRule{
+		{name: "secret", action: ActionDrop, keys: normaliseKeys(
+			"password", "passwd", "pwd", "passphrase", "secret", "client_secret", "token", "access_token",
+			"refresh_token", "id_token", "auth_token", "session_token", "api_key", "apikey", "access_key",
+			"secret_key", "private_key", "authorization", "cookie", "set_cookie", "otp", "totp", "mfa_code",
+			"recovery_code", "security_answer", "credentials")},
+		{name: "card_security", action: ActionDrop, keys: normaliseKeys(
+			"cvv", "cvv2", "cvc", "cvc2", "cid", "security_code", "pin", "pin_code", "card_pin")},
+		{name: "api_token", action: ActionDrop, det: &detector{
+			re: regexp.MustCompile(`\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[0-9A-Za-z_-]{20,}`),
+			worthScanning: func(s string, _ textFeatures) bool {
+				return strings.Contains(s, "_live_") || strings.Contains(s, "_test_") || strings.Contains(s, "AKIA") ||
+					strings.Contains(s, "gh") || strings.Contains(s, "xox") || strings.Contains(s, "AIza") ||
+					strings.Contains(s, "glpat-")
+			},
+		}},
+		{name: "private_key", action: ActionDrop, det: &detector{
+			re:            regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
+			worthScanning: func(s string, _ textFeatures) bool { return strings.Contains(s, "PRIVATE KEY") },
+		}},
+		{name: "jwt", action: ActionDrop, det: &detector{
+			re:            regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),
+			worthScanning: func(s string, _ textFeatures) bool { return strings.Contains(s, "eyJ") },
+		}},
+		{name: "bearer", action: ActionDrop, det: &detector{
+			re:            regexp.MustCompile(`(?i)\b(?:bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}`),
+			worthScanning: func(_ string, f textFeatures) bool { return f.authScheme },
+		}},
+		{name: "payment_card", action: ActionMask, keys: normaliseKeys(
+			"card_number", "cardnumber", "card_no", "pan", "credit_card", "cc_number", "ccnum"),
+			det: &detector{
+				re:            regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`),
+				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 13 },
+				valid:         isPaymentCard,
+			}},
+		{name: "iban", action: ActionMask, keys: normaliseKeys("iban", "bank_account", "account_number"),
+			det: &detector{
+				re:            regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b`),
+				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 4 && f.upper >= 2 },
+				valid:         isIBAN,
+			}},
+		{name: "email", action: ActionMask, keys: normaliseKeys("email", "email_address", "e_mail"),
+			det: &detector{
+				re:            regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),
+				worthScanning: func(_ string, f textFeatures) bool { return f.at },
+			}},
+		{name: "phone", action: ActionMask, keys: normaliseKeys("phone", "phone_number", "msisdn", "mobile_phone", "telephone"),
+			det: &detector{
+				// International numbers only (leading +) and the (555) 123-4567
+				// form: bare digit runs are order ids far more often than phones.
+				re:            regexp.MustCompile(`\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,4}\)?){2,6}|\(\d{3}\) ?\d{3}-\d{4}\b`),
+				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 8 && (f.plus || f.paren) },
+				valid:         isPhone,
+			}},
+	}
+}
+
+// textFeatures are counted in one pass over a text to decide which detectors
+// can possibly match.
+type textFeatures struct {
+	digits, upper        int
+	at, plus, paren      bool
+	authScheme           bool
+}
+
+func featuresOf(s string) textFeatures {
+	var f textFeatures
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			f.digits++
+		case 'A' <= c && c <= 'Z':
+			f.upper++
+		case c == '@':
+			f.at = true
+		case c == '+':
+			f.plus = true
+		case c == '(':
+			f.paren = true
+		case c == ' ':
+			// "Bearer x", "Basic x", "Digest x": the word before a space.
+			if i >= 5 && (hasFoldSuffix(s[:i], "bearer") || hasFoldSuffix(s[:i], "basic") || hasFoldSuffix(s[:i], "digest")) {
+				f.authScheme = true
+			}
+		}
+	}
+	return f
+}
+
+func hasFoldSuffix(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// redactor applies the redaction rules. It is safe for concurrent use.
+type redactor struct {
+	keyRules   []*redactRule
+	valueRules []*redactRule
+	hashKey    []byte
+	// keyCache remembers which rule (or none) a key name matches; key names
+	// repeat across events, so matching runs once per name.
+	keyCache     sync.Map
+	keyCacheSize int
+	keyCacheMu   sync.Mutex
+}
+
+const maxKeyCache = 8192
+
+func newRedactor(cfg RedactionConfig) (*redactor, error) {
+	var rules []redactRule
+	builtinNames := map[string]bool{}
+	if cfg.DefaultRules {
+		for _, r := range builtinRedactionRules() {
+			builtinNames[r.name] = true
+			rules = append(rules, r)
+		}
+	}
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(cfg.Actions)) {
+		action := cfg.Actions[name]
+		if !builtinNames[name] {
+			errs = append(errs, fmt.Errorf("redaction.actions[%s]: %w", name, errUnknownBuiltin))
+			continue
+		}
+		if !action.valid() {
+			errs = append(errs, fmt.Errorf("redaction.actions[%s]: %w", name, errInvalidAction))
+			continue
+		}
+		for i := range rules {
+			if rules[i].name == name {
+				rules[i].action = action
+			}
+		}
+	}
+	seen := maps.Clone(builtinNames)
+	for i, rc := range cfg.Rules {
+		r, err := compileRedactionRule(rc)
+		if err == nil && seen[rc.Name] {
+			err = errDuplicateRuleKey
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("redaction.rules[%d]: %w", i, err))
+			continue
+		}
+		seen[rc.Name] = true
+		rules = append(rules, r)
+	}
+	red := &redactor{hashKey: []byte(cfg.HashKey)}
+	for i := range rules {
+		r := &rules[i]
+		if r.action == ActionHash && len(red.hashKey) == 0 {
+			errs = append(errs, fmt.Errorf("redaction rule %s: %w", r.name, errMissingHashKey))
+		}
+		if len(r.keys) > 0 {
+			red.keyRules = append(red.keyRules, r)
+		}
+		if r.det != nil {
+			red.valueRules = append(red.valueRules, r)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return red, nil
+}
+
+func compileRedactionRule(rc RedactionRule) (redactRule, error) {
+	if rc.Name == "" {
+		return redactRule{}, errEmptyRuleName
+	}
+	if len(rc.Keys) == 0 && rc.Pattern == "" {
+		return redactRule{}, errRuleMatchesNone
+	}
+	if !rc.Action.valid() {
+		return redactRule{}, errInvalidAction
+	}
+	r := redactRule{name: rc.Name, action: rc.Action, keys: normaliseKeys(rc.Keys...)}
+	if rc.Pattern != "" {
+		re, err := regexp.Compile(rc.Pattern)
+		if err != nil {
+			return redactRule{}, fmt.Errorf("pattern: %w", err)
+		}
+		// A literal prefix lets most texts skip the regex.
+		prefix, _ := re.LiteralPrefix()
+		r.det = &detector{re: re, worthScanning: func(s string, _ textFeatures) bool {
+			return prefix == "" || strings.Contains(s, prefix)
+		}}
+	}
+	return r, nil
+}
+
+// normaliseKeys turns key names into lower-case words joined without
+// separators (api_key, apiKey and API-Key all become apikey).
+func normaliseKeys(keys ...string) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, strings.Join(keyWords(k), ""))
+	}
+	return out
+}
+
+// keyWords splits a key name into lower-case words at separators and at
+// camelCase boundaries: "X-Api-Key" and "xApiKey" both give [x api key].
+func keyWords(key string) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	runes := []rune(key)
+	for i, r := range runes {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+			continue
+		case unicode.IsUpper(r) && len(cur) > 0:
+			prevLower := unicode.IsLower(runes[i-1]) || unicode.IsDigit(runes[i-1])
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			if prevLower || (unicode.IsUpper(runes[i-1]) && nextLower) {
+				flush()
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return words
+}
+
+// keyRule returns the rule a key name falls under, or nil. A rule key
+// matches a run of whole words of the name (pin matches card_pin but not
+// shipping); keys of five letters or more also match inside a word
+// (password matches newpassword).
+func (red *redactor) keyRule(key string) *redactRule {
+	if r, ok := red.keyCache.Load(key); ok {
+		return r.(*redactRule)
+	}
+	r := red.matchKey(key)
+	red.keyCacheMu.Lock()
+	if red.keyCacheSize < maxKeyCache {
+		red.keyCacheSize++
+		red.keyCache.Store(key, r)
+	}
+	red.keyCacheMu.Unlock()
+	return r
+}
+
+func (red *redactor) matchKey(key string) *redactRule {
+	words := keyWords(key)
+	joined := strings.Join(words, "")
+	for _, r := range red.keyRules {
+		for _, k := range r.keys {
+			if len(k) >= 5 && strings.Contains(joined, k) {
+				return r
+			}
+			if wordRunEquals(words, k) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+func wordRunEquals(words []string, k string) bool {
+	for i := range words {
+		run := ""
+		for j := i; j < len(words) && len(run) < len(k); j++ {
+			run += words[j]
+			if run == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// redaction collects what was redacted in one event.
+type redaction struct {
+	fields []string
+	count  int
+}
+
+func (rd *redaction) record(attr, path, rule string) {
+	entry := attr
+	if path != "" {
+		entry += ":" + path
+	}
+	entry += ":" + rule
+	rd.count++
+	if !slices.Contains(rd.fields, entry) {
+		rd.fields = append(rd.fields, entry)
+	}
+}
+
+// apply transforms one sensitive value.
+func (red *redactor) apply(action Action, value string) string {
+	switch action {
+	case ActionHash:
+		m := hmac.New(sha256.New, red.hashKey)
+		m.Write([]byte(value))
+		return "hmac:" + hex.EncodeToString(m.Sum(nil))[:16]
+	case ActionMask:
+		return mask(value)
+	}
+	return redactedText
+}
+
+// mask keeps the last 4 characters of values of 8 or more characters, which
+// is how cards and IBANs are shown to support staff; shorter values are
+// masked whole.
+func mask(value string) string {
+	runes := []rune(value)
+	keep := 0
+	if len(runes) >= 8 {
+		keep = 4
+	}
+	return strings.Repeat("*", len(runes)-keep) + string(runes[len(runes)-keep:])
+}
+
+// redactText applies the value detectors to s.
+func (red *redactor) redactText(s, attr, path string, rd *redaction) string {
+	if len(s) < 6 {
+		return s
+	}
+	f := featuresOf(s)
+	for _, r := range red.valueRules {
+		if !r.det.worthScanning(s, f) {
+			continue
+		}
+		s = red.replaceMatches(s, r, attr, path, rd)
+	}
+	return s
+}
+
+func (red *redactor) replaceMatches(s string, r *redactRule, attr, path string, rd *redaction) string {
+	locs := r.det.re.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, loc := range locs {
+		m := s[loc[0]:loc[1]]
+		if r.det.valid != nil && !r.det.valid(m) {
+			continue
+		}
+		b.WriteString(s[last:loc[0]])
+		b.WriteString(red.apply(r.action, m))
+		last = loc[1]
+		rd.record(attr, path, r.name)
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// redactAttributes redacts every attribute outside notRedacted, by key name
+// and by value, recursing into maps and slices.
+func (red *redactor) redactAttributes(attrs pcommon.Map, rd *redaction) {
+	var drop []string
+	for k, v := range attrs.All() {
+		if notRedacted[k] {
+			continue
+		}
+		if r := red.keyRule(k); r != nil {
+			if !red.redactWholeValue(v, r) {
+				drop = append(drop, k)
+			}
+			rd.record(k, "", r.name)
+			continue
+		}
+		red.redactValue(v, k, "", rd)
+	}
+	for _, k := range drop {
+		attrs.Remove(k)
+	}
+}
+
+// redactBody redacts a string body by value and a map body by key and value.
+func (red *redactor) redactBody(body pcommon.Value, rd *redaction) {
+	red.redactValue(body, "body", "", rd)
+}
+
+// redactWholeValue transforms a value under a sensitive key in place; it
+// returns false when the value must be removed instead (drop, or a type that
+// carries no secret text such as a bool).
+func (red *redactor) redactWholeValue(v pcommon.Value, r *redactRule) bool {
+	if r.action == ActionDrop {
+		return false
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeStr, pcommon.ValueTypeInt, pcommon.ValueTypeDouble,
+		pcommon.ValueTypeMap, pcommon.ValueTypeSlice, pcommon.ValueTypeBytes:
+		v.SetStr(red.apply(r.action, v.AsString()))
+		return true
+	}
+	return false
+}
+
+// redactValue scans v (which is not under a sensitive key) for sensitive keys
+// below it and sensitive values in its text.
+func (red *redactor) redactValue(v pcommon.Value, attr, path string, rd *redaction) {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		if out := red.redactText(v.Str(), attr, path, rd); out != v.Str() {
+			v.SetStr(out)
+		}
+	case pcommon.ValueTypeInt:
+		s := strconv.FormatInt(v.Int(), 10)
+		if out := red.redactText(s, attr, path, rd); out != s {
+			v.SetStr(out)
+		}
+	case pcommon.ValueTypeMap:
+		m := v.Map()
+		var drop []string
+		for k, child := range m.All() {
+			p := childPath(path, k)
+			if r := red.keyRule(k); r != nil {
+				if !red.redactWholeValue(child, r) {
+					drop = append(drop, k)
+				}
+				rd.record(attr, p, r.name)
+				continue
+			}
+			red.redactValue(child, attr, p, rd)
+		}
+		for _, k := range drop {
+			m.Remove(k)
+		}
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		for i := 0; i < s.Len(); i++ {
+			red.redactValue(s.At(i), attr, path+"["+strconv.Itoa(i)+"]", rd)
+		}
+	}
+}
+
+// redactChange redacts a parsed audit.change.old/new in place and rewrites
+// its text only when something changed, so untouched JSON keeps its bytes.
+func (red *redactor) redactChange(cv *changeValue, attr string, rd *redaction) {
+	if !cv.present {
+		return
+	}
+	before := rd.count
+	if !cv.isJSON {
+		cv.text = red.redactText(cv.text, attr, "", rd)
+		return
+	}
+	cv.parsed = red.redactJSON(cv.parsed, attr, "", rd)
+	if rd.count == before {
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(cv.parsed) // values came from the decoder: always encodable
+	cv.text = strings.TrimSuffix(buf.String(), "\n")
+}
+
+func (red *redactor) redactJSON(v any, attr, path string, rd *redaction) any {
+	switch tv := v.(type) {
+	case string:
+		return red.redactText(tv, attr, path, rd)
+	case json.Number:
+		if out := red.redactText(string(tv), attr, path, rd); out != string(tv) {
+			return out
+		}
+		return tv
+	case []any:
+		for i := range tv {
+			tv[i] = red.redactJSON(tv[i], attr, path+"["+strconv.Itoa(i)+"]", rd)
+		}
+		return tv
+	case map[string]any:
+		for k, child := range tv {
+			p := childPath(path, k)
+			if r := red.keyRule(k); r != nil {
+				if out, keep := red.redactJSONWhole(child, r); keep {
+					tv[k] = out
+				} else {
+					delete(tv, k)
+				}
+				rd.record(attr, p, r.name)
+				continue
+			}
+			tv[k] = red.redactJSON(child, attr, p, rd)
+		}
+		return tv
+	}
+	return v
+}
+
+func (red *redactor) redactJSONWhole(v any, r *redactRule) (any, bool) {
+	if r.action == ActionDrop {
+		return nil, false
+	}
+	switch tv := v.(type) {
+	case string:
+		return red.apply(r.action, tv), true
+	case json.Number:
+		return red.apply(r.action, string(tv)), true
+	case map[string]any, []any:
+		raw, _ := json.Marshal(tv)
+		return red.apply(r.action, string(raw)), true
+	}
+	return nil, false // bool or null: nothing to protect, and no value to keep
+}
+
+// isPaymentCard accepts 13 to 19 digits with a valid Luhn checksum, a known
+// issuer prefix and a length that issuer uses. Order ids and timestamps fail
+// at least one of the three (ms timestamps start with 1, no issuer's IIN).
+func isPaymentCard(m string) bool {
+	digits := make([]byte, 0, 19)
+	for i := 0; i < len(m); i++ {
+		if c := m[i]; c >= '0' && c <= '9' {
+			digits = append(digits, c)
+		}
+	}
+	n := len(digits)
+	if n < 13 || n > 19 || !luhn(digits) {
+		return false
+	}
+	prefix := func(k int) int {
+		v, _ := strconv.Atoi(string(digits[:k]))
+		return v
+	}
+	p2, p3, p4 := prefix(2), prefix(3), prefix(4)
+	switch {
+	case digits[0] == '4': // Visa
+		return n == 13 || n == 16 || n == 19
+	case (p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720): // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649) || p2 == 62: // Discover, UnionPay
+		return n >= 16
+	case p4 >= 3528 && p4 <= 3589: // JCB
+		return n >= 16
+	case p2 == 36 || p2 == 38 || p2 == 39 || (p3 >= 300 && p3 <= 305): // Diners Club
+		return n >= 14
+	case p4 >= 2200 && p4 <= 2204: // Mir
+		return n >= 16
+	case p2 == 50 || (p2 >= 56 && p2 <= 69): // Maestro
+		return n >= 13
+	}
+	return false
+}
+
+func luhn(digits []byte) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// isIBAN checks the ISO 13616 length range and the mod-97 checksum.
+func isIBAN(m string) bool {
+	s := strings.ReplaceAll(m, " ", "")
+	if len(s) < 15 || len(s) > 34 {
+		return false
+	}
+	rearranged := s[4:] + s[:4]
+	rem := 0
+	for i := 0; i < len(rearranged); i++ {
+		c := rearranged[i]
+		switch {
+		case c >= '0' && c <= '9':
+			rem = (rem*10 + int(c-'0')) % 97
+		case c >= 'A' && c <= 'Z':
+			rem = (rem*100 + int(c-'A'+10)) % 97
+		default:
+			return false
+		}
+	}
+	return rem == 1
+}
+
+// isPhone accepts 8 to 15 digits (E.164 allows at most 15).
+func isPhone(m string) bool {
+	n := 0
+	for i := 0; i < len(m); i++ {
+		if m[i] >= '0' && m[i] <= '9' {
+			n++
+		}
+	}
+	return n >= 8 && n <= 15
+}
