@@ -1,0 +1,349 @@
+package esdev
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// fieldValue is one indexed value of one field of a document.
+type fieldValue struct {
+	path  string
+	ftype string
+	s     string
+	i     int64
+	f     float64
+}
+
+// parsedDoc is a document validated against the mapping, not yet applied.
+type parsedDoc struct {
+	values    []fieldValue
+	newFields map[string]*fieldMapping // dynamic mapping additions
+	newObjs   map[string]*fieldMapping
+}
+
+type docParser struct {
+	ix  *index
+	id  string
+	doc *parsedDoc
+}
+
+func docParsingError(format string, args ...any) *esError {
+	return badRequest("document_parsing_exception", format, args...)
+}
+
+func preview(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case map[string]any:
+		parts := make([]string, 0, len(x))
+		for _, k := range sortedKeys(x) {
+			parts = append(parts, k+"="+preview(x[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+// parseSource validates src against the index mapping (applying dynamic
+// mapping rules) and extracts the values to index.
+func (ix *index) parseSource(id string, src []byte) (*parsedDoc, error) {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.UseNumber()
+	var root map[string]any
+	if err := dec.Decode(&root); err != nil || root == nil {
+		return nil, docParsingError("failed to parse: document with id '%s' is not a JSON object", id)
+	}
+	if dec.More() {
+		return nil, docParsingError("failed to parse: document with id '%s' has trailing data", id)
+	}
+	p := &docParser{ix: ix, id: id, doc: &parsedDoc{}}
+	dyn := ix.mapping.Dynamic
+	if dyn == "" {
+		dyn = "true"
+	}
+	if err := p.object(root, "", dyn); err != nil {
+		return nil, err
+	}
+	return p.doc, nil
+}
+
+func (p *docParser) leaf(path string) *fieldMapping {
+	if f := p.ix.leaves[path]; f != nil {
+		return f
+	}
+	return p.doc.newFields[path]
+}
+
+func (p *docParser) obj(path string) *fieldMapping {
+	if f := p.ix.objects[path]; f != nil {
+		return f
+	}
+	return p.doc.newObjs[path]
+}
+
+func (p *docParser) object(obj map[string]any, prefix, dyn string) error {
+	for k, v := range obj {
+		if k == "" {
+			return docParsingError("field name cannot be an empty string (document with id '%s')", p.id)
+		}
+		if err := p.value(prefix+k, v, dyn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *docParser) value(path string, v any, dyn string) error {
+	if v == nil {
+		return nil
+	}
+	if arr, ok := v.([]any); ok {
+		for _, e := range arr {
+			if err := p.value(path, e, dyn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if f := p.leaf(path); f != nil {
+		return p.convert(path, f, v)
+	}
+	if o := p.obj(path); o != nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return docParsingError("object mapping for [%s] tried to parse field [%s] as object, but found a concrete value", path, path)
+		}
+		if o.Enabled != nil && !*o.Enabled {
+			return nil
+		}
+		if o.Dynamic != "" {
+			dyn = o.Dynamic
+		}
+		return p.object(m, path+".", dyn)
+	}
+	// A dotted key ("a.b") under a mapped object is handled by the full-path
+	// lookups above; what is left is genuinely unmapped.
+	switch dyn {
+	case "false":
+		return nil
+	case "strict":
+		parent, name := "_doc", path
+		if i := strings.LastIndexByte(path, '.'); i >= 0 {
+			parent, name = path[:i], path[i+1:]
+		}
+		return badRequest("strict_dynamic_mapping_exception",
+			"[1:1] mapping set to strict, dynamic introduction of [%s] within [%s] is not allowed", name, parent)
+	}
+	detect := p.ix.mapping.DateDetection == nil || *p.ix.mapping.DateDetection
+	f := dynamicFieldFor(v, detect)
+	if f == nil {
+		return nil
+	}
+	if p.doc.newFields == nil {
+		p.doc.newFields = map[string]*fieldMapping{}
+		p.doc.newObjs = map[string]*fieldMapping{}
+	}
+	if f.Type == "object" {
+		p.doc.newObjs[path] = f
+		return p.object(v.(map[string]any), path+".", dyn)
+	}
+	p.doc.newFields[path] = f
+	for sub, sf := range f.Fields {
+		p.doc.newFields[path+"."+sub] = sf
+	}
+	return p.convert(path, f, v)
+}
+
+func (p *docParser) fail(path, ftype string, v any) error {
+	return docParsingError("failed to parse field [%s] of type [%s] in document with id '%s'. Preview of field's value: '%s'",
+		path, ftype, p.id, preview(v))
+}
+
+func (p *docParser) add(fv fieldValue) { p.doc.values = append(p.doc.values, fv) }
+
+func (p *docParser) convert(path string, f *fieldMapping, v any) error {
+	if _, isObj := v.(map[string]any); isObj && f.Type != "flattened" {
+		return p.fail(path, f.Type, v)
+	}
+	switch f.Type {
+	case "keyword", "wildcard", "constant_keyword":
+		s := scalarString(v)
+		if f.IgnoreAbove > 0 && utf8.RuneCountInString(s) > f.IgnoreAbove {
+			return nil
+		}
+		p.add(fieldValue{path: path, ftype: f.Type, s: s})
+	case "text", "match_only_text":
+		p.add(fieldValue{path: path, ftype: "text", s: scalarString(v)})
+	case "ip":
+		s, ok := v.(string)
+		if !ok {
+			return p.fail(path, f.Type, v)
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return p.fail(path, f.Type, v)
+		}
+		p.add(fieldValue{path: path, ftype: "ip", s: a.Unmap().String()})
+	case "date", "date_nanos":
+		ns, ok := p.dateValue(f, v)
+		if !ok {
+			return p.fail(path, f.Type, v)
+		}
+		p.add(fieldValue{path: path, ftype: f.Type, i: ns})
+	case "long", "integer", "short", "byte":
+		n, ok := integerValue(v, f.Type)
+		if !ok {
+			return p.fail(path, f.Type, v)
+		}
+		p.add(fieldValue{path: path, ftype: f.Type, i: n})
+	case "double", "float", "half_float":
+		x, ok := floatValue(v)
+		if !ok {
+			return p.fail(path, f.Type, v)
+		}
+		p.add(fieldValue{path: path, ftype: f.Type, f: x})
+	case "boolean":
+		b, ok := boolValue(v)
+		if !ok {
+			return p.fail(path, f.Type, v)
+		}
+		p.add(fieldValue{path: path, ftype: "boolean", i: b})
+	case "flattened":
+		p.flatten(path, path, v)
+		return nil
+	}
+	for sub, sf := range f.Fields {
+		if err := p.convert(path+"."+sub, sf, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flatten indexes every leaf of a flattened object twice, as Elasticsearch
+// does: under the root field (any-leaf search) and under root.key.path.
+func (p *docParser) flatten(root, path string, v any) {
+	switch x := v.(type) {
+	case nil:
+	case map[string]any:
+		for k, e := range x {
+			p.flatten(root, path+"."+k, e)
+		}
+	case []any:
+		for _, e := range x {
+			p.flatten(root, path, e)
+		}
+	default:
+		s := scalarString(x)
+		p.add(fieldValue{path: root, ftype: "flattened", s: s})
+		if path != root {
+			p.add(fieldValue{path: path, ftype: "flattened", s: s})
+		}
+	}
+}
+
+func (p *docParser) dateValue(f *fieldMapping, v any) (int64, bool) {
+	var ns int64
+	switch x := v.(type) {
+	case string:
+		t, err := parseDateFormat(x, f.Format, nil)
+		if err != nil {
+			return 0, false
+		}
+		ns = t.UnixNano()
+	case json.Number:
+		ms, err := x.Float64()
+		if err != nil {
+			return 0, false
+		}
+		ns = int64(ms * 1e6)
+	default:
+		return 0, false
+	}
+	if f.Type == "date" {
+		// The date type has millisecond resolution in Elasticsearch; keeping
+		// nanoseconds would make range bounds behave differently.
+		ns = millisOf(ns) * 1e6
+	}
+	return ns, true
+}
+
+func scalarString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+var intRanges = map[string][2]int64{
+	"long": {math.MinInt64, math.MaxInt64}, "integer": {math.MinInt32, math.MaxInt32},
+	"short": {math.MinInt16, math.MaxInt16}, "byte": {math.MinInt8, math.MaxInt8},
+}
+
+func integerValue(v any, typ string) (int64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = x.String()
+	case string:
+		s = x // Elasticsearch coerces numeric strings by default
+	default:
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) || f > math.MaxInt64 || f < math.MinInt64 {
+			return 0, false
+		}
+		n = int64(f)
+	}
+	r := intRanges[typ]
+	return n, n >= r[0] && n <= r[1]
+}
+
+func floatValue(v any) (float64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = x.String()
+	case string:
+		s = x
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+}
+
+func boolValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case string:
+		switch x {
+		case "true":
+			return 1, true
+		case "false", "":
+			return 0, true
+		}
+	}
+	return 0, false
+}
