@@ -8,6 +8,14 @@ import "github.com/auditpipe/auditpipe/semconv"
 // rules, and the last rule is a catch-all. The README lists the same table.
 var defaultClassificationRules = []ClassificationRule{
 	{
+		// A failed or denied attempt at a critical money action moved no
+		// money: still critical in kind, one step lower in severity.
+		Name: "critical_money_attempt",
+		Condition: `(event_name == "bonus.manual_grant" or event_name == "withdrawal.cancel")` +
+			` and (attributes["audit.action.outcome"] == "failure" or attributes["audit.action.outcome"] == "denied")`,
+		Set: Classification{Category: semconv.CategoryCritical, Severity: semconv.SeverityHigh},
+	},
+	{
 		Name:      "critical_money",
 		Condition: `event_name == "bonus.manual_grant" or event_name == "withdrawal.cancel"`,
 		Set:       Classification{Category: semconv.CategoryCritical, Severity: semconv.SeverityCritical},
@@ -33,10 +41,38 @@ var defaultClassificationRules = []ClassificationRule{
 		Set:       Classification{Category: semconv.CategoryLogin, Severity: semconv.SeverityInfo},
 	},
 	{
-		// Any other denied action is an attempt worth a look, whatever its kind.
-		Name:      "denied",
-		Condition: `attributes["audit.action.outcome"] == "denied"`,
-		Set:       Classification{Severity: semconv.SeverityHigh},
+		// A refused API call is how key probing and scraping show up.
+		Name:      "api_denied",
+		Condition: `IsMatch(event_name, "^api\\.") and attributes["audit.action.outcome"] == "denied"`,
+		Set:       Classification{Category: semconv.CategoryExportAccess, Severity: semconv.SeverityMedium},
+	},
+	{
+		Name:      "export",
+		Condition: `IsMatch(event_name, "^export\\.") or IsMatch(event_name, "\\.(export|bulk_export|download)$")`,
+		Set:       Classification{Category: semconv.CategoryExportAccess, Severity: semconv.SeverityMedium},
+	},
+	{
+		Name: "data_access_denied",
+		Condition: `(IsMatch(event_name, "^(report|api)\\.") or IsMatch(event_name, "\\.(view|view_sensitive|reveal|read|access|search|kyc_view|pii_view)$"))` +
+			` and (attributes["audit.action.outcome"] == "failure" or attributes["audit.action.outcome"] == "denied")`,
+		Set: Classification{Category: semconv.CategoryExportAccess, Severity: semconv.SeverityLow},
+	},
+	{
+		Name: "data_access",
+		Condition: `IsMatch(event_name, "^(report|api)\\.")` +
+			` or IsMatch(event_name, "\\.(view|view_sensitive|reveal|read|access|search|kyc_view|pii_view)$")`,
+		Set: Classification{Category: semconv.CategoryExportAccess, Severity: semconv.SeverityInfo},
+	},
+	{
+		// Deleting money records erases evidence.
+		Name:      "financial_delete",
+		Condition: `IsMatch(event_name, "^(transaction|payment|withdrawal|deposit|balance|wallet|payout|refund)\\.(delete|remove|purge)$")`,
+		Set:       Classification{Category: semconv.CategoryDelete, Severity: semconv.SeverityHigh},
+	},
+	{
+		Name:      "rights_revoke",
+		Condition: `IsMatch(event_name, "^(role|roles|permission|permissions|access_group|rights)\\.(revoke|remove|unassign)$")`,
+		Set:       Classification{Category: semconv.CategoryRights, Severity: semconv.SeverityMedium},
 	},
 	{
 		Name: "rights",
@@ -45,15 +81,18 @@ var defaultClassificationRules = []ClassificationRule{
 		Set: Classification{Category: semconv.CategoryRights, Severity: semconv.SeverityHigh},
 	},
 	{
-		Name:      "export",
-		Condition: `IsMatch(event_name, "^export\\.") or IsMatch(event_name, "\\.(export|bulk_export|download)$")`,
-		Set:       Classification{Category: semconv.CategoryExportAccess, Severity: semconv.SeverityMedium},
+		// Rule-driven bonus credits are routine money movements; manual ones
+		// are critical (above).
+		Name:      "bonus_credit",
+		Condition: `IsMatch(event_name, "^bonus\\.(grant|credit|award)$")`,
+		Set:       Classification{Category: semconv.CategoryFinancial, Severity: semconv.SeverityMedium},
 	},
 	{
-		Name: "data_access",
-		Condition: `IsMatch(event_name, "^report\\.")` +
-			` or IsMatch(event_name, "\\.(view|view_sensitive|reveal|read|access|search|kyc_view|pii_view)$")`,
-		Set: Classification{Category: semconv.CategoryExportAccess, Severity: semconv.SeverityLow},
+		Name: "financial_attempt",
+		Condition: `(IsMatch(event_name, "^(balance|payment|payments|withdrawal|deposit|transaction|wallet|payout|refund|chargeback)\\.")` +
+			` or IsMatch(event_name, "\\.(balance_adjust|balance_edit|balance_update|adjust_balance|refund|payout|limit_change|limits_update)$"))` +
+			` and (attributes["audit.action.outcome"] == "failure" or attributes["audit.action.outcome"] == "denied")`,
+		Set: Classification{Category: semconv.CategoryFinancial, Severity: semconv.SeverityMedium},
 	},
 	{
 		Name: "financial",
@@ -68,6 +107,11 @@ var defaultClassificationRules = []ClassificationRule{
 		Set: Classification{Category: semconv.CategoryConfig, Severity: semconv.SeverityMedium},
 	},
 	{
+		Name:      "content_create",
+		Condition: `IsMatch(event_name, "^(banner|page|article|content|news|translation|media)\\.(create|add|upload|clone)$")`,
+		Set:       Classification{Category: semconv.CategoryCreate, Severity: semconv.SeverityInfo},
+	},
+	{
 		Name:      "create",
 		Condition: `IsMatch(event_name, "\\.(create|add|register|invite|upload|import|clone|issue)$")`,
 		Set:       Classification{Category: semconv.CategoryCreate, Severity: semconv.SeverityLow},
@@ -76,6 +120,12 @@ var defaultClassificationRules = []ClassificationRule{
 		Name:      "delete",
 		Condition: `IsMatch(event_name, "\\.(delete|remove|purge|destroy|archive)$")`,
 		Set:       Classification{Category: semconv.CategoryDelete, Severity: semconv.SeverityMedium},
+	},
+	{
+		// Other denied actions: an attempt outside one's rights is worth a look.
+		Name:      "denied",
+		Condition: `attributes["audit.action.outcome"] == "denied"`,
+		Set:       Classification{Severity: semconv.SeverityMedium},
 	},
 	{
 		Name:      "data_change",
@@ -96,7 +146,7 @@ var defaultClassificationRules = []ClassificationRule{
 	},
 	{
 		Name: "actor_player",
-		Condition: `attributes["audit.actor.type"] == nil and (IsMatch(attributes["user.id"], "^(player|plr|customer)[-_.:]")` +
+		Condition: `attributes["audit.actor.type"] == nil and (IsMatch(attributes["user.id"], "^(p|player|plr|customer)[-_.:]")` +
 			` or ContainsValue(attributes["user.roles"], "player"))`,
 		Set: Classification{ActorType: semconv.ActorPlayer},
 	},

@@ -1,0 +1,214 @@
+package auditprocessor
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditpipe/auditpipe/semconv"
+)
+
+func newTestClassifier(t *testing.T, cfg *Config) *classifier {
+	t.Helper()
+	c, err := newClassifier(cfg, componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	return c
+}
+
+func classifyOne(t *testing.T, c *classifier, lr plog.LogRecord, ld plog.Logs) bool {
+	t.Helper()
+	rl := ld.ResourceLogs().At(0)
+	return c.classify(context.Background(), rl, rl.ScopeLogs().At(0), lr)
+}
+
+// seedTaxonomy mirrors internal/auditgen's taxonomy (Actions(), the table of
+// record for generated events): action, success category and severity, and
+// severity when the attempt failed or was denied (failStatus "" for actions
+// the generator never fails).
+var seedTaxonomy = []struct {
+	action, category, severity, failedSeverity, failStatus string
+}{
+	{"auth.login", "login", "info", "medium", "failure"},
+	{"auth.logout", "login", "info", "", ""},
+	{"report.view", "export_access", "info", "low", "denied"},
+	{"report.export", "export_access", "medium", "medium", "denied"},
+	{"api.access", "export_access", "info", "medium", "denied"},
+	{"player.profile_update", "data_change", "low", "low", "failure"},
+	{"player.balance_adjust", "financial", "high", "medium", "denied"},
+	{"bonus.create", "create", "low", "", ""},
+	{"bonus.grant", "financial", "medium", "medium", "failure"},
+	{"bonus.manual_grant", "critical", "critical", "high", "denied"},
+	{"transaction.delete", "delete", "high", "high", "denied"},
+	{"banner.add", "create", "info", "", ""},
+	{"role.assign", "critical", "high", "high", "denied"},
+	{"role.revoke", "rights", "medium", "medium", "denied"},
+	{"employee.lock", "critical", "high", "", ""},
+	{"withdrawal.cancel", "critical", "critical", "high", "failure"},
+	{"promotion.disable", "critical", "high", "", ""},
+	{"settings.update", "config", "medium", "medium", "failure"},
+}
+
+func TestDefaultRulesClassifySeedTaxonomy(t *testing.T) {
+	c := newTestClassifier(t, createDefaultConfig().(*Config))
+	for _, tc := range seedTaxonomy {
+		for _, outcome := range []string{semconv.OutcomeSuccess, tc.failStatus} {
+			if outcome == "" {
+				continue
+			}
+			t.Run(tc.action+"/"+outcome, func(t *testing.T) {
+				ld, lr := newEvent(tc.action, outcome)
+				assert.True(t, classifyOne(t, c, lr, ld))
+				want := tc.severity
+				if outcome != semconv.OutcomeSuccess {
+					want = tc.failedSeverity
+				}
+				assert.Equal(t, tc.category, attr(lr, semconv.AttrActionCategory))
+				assert.Equal(t, want, attr(lr, semconv.AttrSeverity))
+			})
+		}
+	}
+}
+
+func TestDefaultRulesBeyondTheSeeds(t *testing.T) {
+	c := newTestClassifier(t, createDefaultConfig().(*Config))
+	for _, tc := range []struct{ action, outcome, category, severity string }{
+		{"auth.login", "denied", "login", "high"},
+		{"auth.2fa_verify", "failure", "login", "medium"},
+		{"permission.grant", "success", "rights", "high"},
+		{"employee.assign_role", "success", "rights", "high"},
+		{"player.export", "success", "export_access", "medium"},
+		{"player.kyc_view", "success", "export_access", "info"},
+		{"payment.refund", "success", "financial", "high"},
+		{"wallet.adjust", "denied", "financial", "medium"},
+		{"deposit.delete", "success", "delete", "high"},
+		{"feature_flag.toggle", "success", "config", "medium"},
+		{"game.config_update", "success", "config", "medium"},
+		{"campaign.create", "success", "create", "low"},
+		{"game.delete", "success", "delete", "medium"},
+		{"player.block", "success", "data_change", "low"},
+		{"player.block", "denied", "data_change", "medium"},
+	} {
+		t.Run(tc.action+"/"+tc.outcome, func(t *testing.T) {
+			ld, lr := newEvent(tc.action, tc.outcome)
+			classifyOne(t, c, lr, ld)
+			assert.Equal(t, tc.category, attr(lr, semconv.AttrActionCategory))
+			assert.Equal(t, tc.severity, attr(lr, semconv.AttrSeverity))
+		})
+	}
+}
+
+func TestActorTypeOnlyWhenAbsent(t *testing.T) {
+	c := newTestClassifier(t, createDefaultConfig().(*Config))
+	for _, tc := range []struct{ actorID, roles, preset, want string }{
+		{"emp-1042", "", "", semconv.ActorEmployee},
+		{"svc-payments", "", "", semconv.ActorService},
+		{"job-nightly-recon", "", "", semconv.ActorSystem},
+		{"system", "", "", semconv.ActorSystem},
+		{"p-338812", "", "", semconv.ActorPlayer},
+		{"8812", "player", "", semconv.ActorPlayer},
+		{"svc-payments", "", semconv.ActorEmployee, semconv.ActorEmployee},
+	} {
+		t.Run(tc.actorID+"/"+tc.preset, func(t *testing.T) {
+			ld, lr := newEvent("player.profile_update", "success", semconv.AttrActorID, tc.actorID)
+			if tc.roles != "" {
+				lr.Attributes().PutEmptySlice(semconv.AttrActorRoles).AppendEmpty().SetStr(tc.roles)
+			}
+			if tc.preset != "" {
+				lr.Attributes().PutStr(semconv.AttrActorType, tc.preset)
+			}
+			classifyOne(t, c, lr, ld)
+			assert.Equal(t, tc.want, attr(lr, semconv.AttrActorType))
+		})
+	}
+}
+
+func TestModuleNormalisation(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.ModuleAliases = map[string]string{"sportsbook": "games"}
+	c := newTestClassifier(t, cfg)
+	for _, tc := range []struct{ action, module, want string }{
+		{"bonus.manual_grant", "bonus", semconv.ModuleBonuses},
+		{"bonus.manual_grant", "Bonus", semconv.ModuleBonuses},
+		{"player.profile_update", "player", semconv.ModulePlayers},
+		{"player.profile_update", "Customer Care", "customer_care"},
+		{"withdrawal.cancel", "", semconv.ModulePayments},
+		{"promotion.disable", "", semconv.ModuleCampaigns},
+		{"bet.void", "Sportsbook", semconv.ModuleGames},
+		{"settings.update", "settings", semconv.ModuleSettings},
+	} {
+		t.Run(tc.action+"/"+tc.module, func(t *testing.T) {
+			ld, lr := newEvent(tc.action, "success")
+			if tc.module != "" {
+				lr.Attributes().PutStr(semconv.AttrModule, tc.module)
+			}
+			classifyOne(t, c, lr, ld)
+			assert.Equal(t, tc.want, attr(lr, semconv.AttrModule))
+		})
+	}
+}
+
+func TestUserRulesWinPerFieldAndDefaultsFillTheRest(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Rules = []ClassificationRule{
+		{Name: "vip", Condition: `event_name == "player.profile_update" and attributes["audit.tenant"] == "vip"`,
+			Set: Classification{Severity: semconv.SeverityHigh}},
+		{Name: "later", Condition: `true`, Set: Classification{Severity: semconv.SeverityInfo, Module: "crm"}},
+	}
+	c := newTestClassifier(t, cfg)
+
+	ld, lr := newEvent("player.profile_update", "success", semconv.AttrTenant, "vip")
+	classifyOne(t, c, lr, ld)
+	assert.Equal(t, semconv.SeverityHigh, attr(lr, semconv.AttrSeverity), "first matching rule sets severity")
+	assert.Equal(t, "crm", attr(lr, semconv.AttrModule), "a later rule still sets a field the first left open")
+	assert.Equal(t, semconv.CategoryDataChange, attr(lr, semconv.AttrActionCategory), "defaults fill category")
+
+	ld, lr = newEvent("player.profile_update", "success", semconv.AttrTenant, "brand-eu")
+	classifyOne(t, c, lr, ld)
+	assert.Equal(t, semconv.SeverityInfo, attr(lr, semconv.AttrSeverity))
+}
+
+func TestWithoutDefaultRulesUnmatchedEventsAreLeftAlone(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.DefaultRules = false
+	cfg.Rules = []ClassificationRule{{Condition: `event_name == "a.b"`, Set: Classification{Category: "config"}}}
+	c := newTestClassifier(t, cfg)
+	ld, lr := newEvent("x.y", "success", semconv.AttrActionCategory, "delete")
+	assert.False(t, classifyOne(t, c, lr, ld))
+	assert.Equal(t, "delete", attr(lr, semconv.AttrActionCategory))
+	assert.Empty(t, attr(lr, semconv.AttrSeverity))
+}
+
+// The fast path must agree with OTTL on every default rule it takes over.
+func TestNameMatcherAgreesWithOTTL(t *testing.T) {
+	parser, err := newLogParser(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	names := []string{"bonus.manual_grant", "withdrawal.cancel", "auth.login", "report.export", "api.access",
+		"transaction.delete", "role.revoke", "bonus.grant", "banner.add", "settings.update", "x", "",
+		"role.assign", "player.kyc_view", "a.export.b", "sessions.x"}
+	fast := 0
+	for _, r := range append(defaultClassificationRules,
+		ClassificationRule{Condition: `event_name == "a\"b" or IsMatch(event_name, "^x$")`}) {
+		m := parseNameMatcher(r.Condition)
+		if m == nil {
+			continue
+		}
+		fast++
+		cond, err := parser.ParseCondition(r.Condition)
+		require.NoError(t, err, r.Condition)
+		for _, name := range append(names, `a"b`) {
+			ld, lr := newEvent(name, "success")
+			rl := ld.ResourceLogs().At(0)
+			want, err := cond.Eval(context.Background(), newTransformContext(rl, lr))
+			require.NoError(t, err)
+			assert.Equal(t, want, m.match(name), fmt.Sprintf("%s on %q", r.Condition, name))
+		}
+	}
+	assert.Greater(t, fast, len(defaultClassificationRules)/2, "most default rules take the fast path")
+	assert.Nil(t, parseNameMatcher(`event_name == "a" and attributes["x"] == "y"`))
+	assert.Nil(t, parseNameMatcher(`event_name != "a"`))
+}
