@@ -133,8 +133,8 @@ func (c *classifier) classify(ctx context.Context, rl plog.ResourceLogs, sl plog
 		matched = true
 		decided |= open
 		for _, f := range []struct {
-			bit       int
-			key, val  string
+			bit      int
+			key, val string
 		}{
 			{fieldCategory, semconv.AttrActionCategory, r.set.Category},
 			{fieldSeverity, semconv.AttrSeverity, r.set.Severity},

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -90,6 +91,14 @@ func builtinRedactionRules() []redactRule {
 			re:            regexp.MustCompile(`(?i)\b(?:bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}`),
 			worthScanning: func(_ string, f textFeatures) bool { return f.authScheme },
 		}},
+		{name: "secret_assignment", action: ActionDrop, det: &detector{
+			// password=..., "api_key": "..." and the like inside free text.
+			re: regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"',;&]+`),
+			worthScanning: func(s string, f textFeatures) bool {
+				return f.assign && (containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
+					containsFold(s, "token") || containsFold(s, "key"))
+			},
+		}},
 		{name: "payment_card", action: ActionMask, keys: normaliseKeys(
 			"card_number", "cardnumber", "card_no", "pan", "credit_card", "cc_number", "ccnum"),
 			det: &detector{
@@ -122,9 +131,10 @@ func builtinRedactionRules() []redactRule {
 // textFeatures are counted in one pass over a text to decide which detectors
 // can possibly match.
 type textFeatures struct {
-	digits, upper        int
-	at, plus, paren      bool
-	authScheme           bool
+	digits, upper   int
+	at, plus, paren bool
+	assign          bool
+	authScheme      bool
 }
 
 func featuresOf(s string) textFeatures {
@@ -141,6 +151,8 @@ func featuresOf(s string) textFeatures {
 			f.plus = true
 		case c == '(':
 			f.paren = true
+		case c == '=' || c == ':':
+			f.assign = true
 		case c == ' ':
 			// "Bearer x", "Basic x", "Digest x": the word before a space.
 			if i >= 5 && (hasFoldSuffix(s[:i], "bearer") || hasFoldSuffix(s[:i], "basic") || hasFoldSuffix(s[:i], "digest")) {
@@ -149,6 +161,15 @@ func featuresOf(s string) textFeatures {
 		}
 	}
 	return f
+}
+
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasFoldSuffix(s, suffix string) bool {
@@ -661,4 +682,11 @@ func isPhone(m string) bool {
 		}
 	}
 	return n >= 8 && n <= 15
+}
+
+// jsonEncoder writes JSON without HTML escaping (<, >, & stay readable).
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
