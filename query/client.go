@@ -258,10 +258,10 @@ type histogram struct {
 
 type termsAgg struct {
 	Buckets []struct {
-		Key         any             `json:"key"`
-		KeyAsString string          `json:"key_as_string"`
-		DocCount    int64           `json:"doc_count"`
-		Timeline    histogram       `json:"timeline"`
+		Key         any       `json:"key"`
+		KeyAsString string    `json:"key_as_string"`
+		DocCount    int64     `json:"doc_count"`
+		Timeline    histogram `json:"timeline"`
 	} `json:"buckets"`
 }
 
@@ -443,4 +443,19 @@ func (c *Client) Health(ctx context.Context) error {
 		return fmt.Errorf("%w %q", ErrNoData, c.index)
 	}
 	return nil
+}
+
+// ChainEvent returns the event stored at position seq of a chain stream.
+func (c *Client) ChainEvent(ctx context.Context, stream string, seq int64) (semconv.Event, error) {
+	res, err := c.search(ctx, c.index, DSL{"size": 1, "query": DSL{"bool": DSL{"filter": []any{
+		DSL{"term": DSL{"audit.chain.stream": stream}},
+		DSL{"term": DSL{"audit.chain.seq": seq}},
+	}}}})
+	if err != nil {
+		return semconv.Event{}, err
+	}
+	if len(res.Hits.Hits) == 0 {
+		return semconv.Event{}, fmt.Errorf("chain %q position %d: %w", stream, seq, ErrNotFound)
+	}
+	return DecodeSource(res.Hits.Hits[0].Source)
 }

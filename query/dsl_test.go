@@ -110,12 +110,12 @@ func TestNormalizeRejects(t *testing.T) {
 
 func TestRewriteFieldNames(t *testing.T) {
 	for in, want := range map[string]string{
-		"action:bonus.* AND NOT outcome:success":  "event.action:bonus.* AND NOT audit.action.outcome:success",
-		`comment:"action:x" OR (ip:10.0.0.1)`:     `audit.comment:"action:x" OR (source.ip:10.0.0.1)`,
-		"user.id:emp-1 -severity:info":            "user.id:emp-1 -audit.severity:info",
-		"refund transaction:action":               "refund transaction:action",
-		`path\ action:x`:                          `path\ event.action:x`,
-		"":                                        "",
+		"action:bonus.* AND NOT outcome:success": "event.action:bonus.* AND NOT audit.action.outcome:success",
+		`comment:"action:x" OR (ip:10.0.0.1)`:    `audit.comment:"action:x" OR (source.ip:10.0.0.1)`,
+		"user.id:emp-1 -severity:info":           "user.id:emp-1 -audit.severity:info",
+		"refund transaction:action":              "refund transaction:action",
+		`path\ action:x`:                         `path\ event.action:x`,
+		"":                                       "",
 	} {
 		if got := RewriteFieldNames(in); got != want {
 			t.Errorf("RewriteFieldNames(%q) = %q, want %q", in, got, want)

@@ -71,6 +71,8 @@ type Query struct {
 	Stat       string   `json:"stat,omitempty"`
 	Sort       string   `json:"sort,omitempty"`
 	Limit      int      `json:"limit,omitempty"`
+	// Cursor continues a search after a previous page (its nextCursor).
+	Cursor string `json:"cursor,omitempty"`
 }
 
 // TimeRange is the closed interval of event times a query covers.
@@ -93,11 +95,12 @@ var fieldMap = map[string]string{
 	"tags":          "audit.tags",
 	"changed_field": "audit.change.fields",
 	"tenant":        "audit.tenant",
+	"stream":        "audit.chain.stream",
 }
 
 // FilterFields lists the filter field names in a stable order.
 var FilterFields = []string{"actor", "module", "action", "category", "severity", "outcome", "ip",
-	"target", "tags", "changed_field", "tenant"}
+	"target", "tags", "changed_field", "tenant", "stream"}
 
 // DocField returns the Elasticsearch field behind a filter field name.
 func DocField(name string) (string, error) {

@@ -137,7 +137,7 @@ type ndjsonWriter struct {
 }
 
 func (n *ndjsonWriter) Write(e semconv.Event) error { return n.enc.Encode(e) }
-func (n *ndjsonWriter) Close() error                 { return n.bw.Flush() }
+func (n *ndjsonWriter) Close() error                { return n.bw.Flush() }
 
 // xlsxWriter uses excelize's StreamWriter, which keeps rows in a temporary
 // file rather than memory; the workbook is written to w on Close.
