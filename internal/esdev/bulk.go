@@ -43,16 +43,16 @@ func (s *Server) handleBulk(r *http.Request, defaultIndex string) (int, any, err
 	touched := map[*index]bool{}
 	hasErrors := false
 	for i, a := range actions {
-		var res map[string]any
+		var res *itemResult
 		if s.roll(itemRatio) {
 			res = itemError(a, rejectedError())
 		} else {
 			res = s.execute(a, touched)
 		}
-		if _, failed := res["error"]; failed {
+		if res.Error != nil {
 			hasErrors = true
 		}
-		items[i] = map[string]any{a.op: res}
+		items[i] = map[string]*itemResult{a.op: res}
 	}
 	refresh := r.URL.Query().Get("refresh")
 	for ix := range touched {
@@ -150,21 +150,35 @@ func parseBulk(body []byte, defaultIndex string) ([]bulkAction, error) {
 	return out, nil
 }
 
-func itemError(a bulkAction, e *esError) map[string]any {
-	res := map[string]any{"_index": a.index, "status": e.Status, "error": e.itemBody()}
-	if a.id != "" {
-		res["_id"] = a.id
-	}
-	return res
+// itemResult is one bulk item (or single-document write) result, fields in
+// Elasticsearch's order.
+type itemResult struct {
+	Index       string         `json:"_index"`
+	ID          string         `json:"_id,omitempty"`
+	Version     int64          `json:"_version,omitempty"`
+	Result      string         `json:"result,omitempty"`
+	Shards      *shardStats    `json:"_shards,omitempty"`
+	SeqNo       *int64         `json:"_seq_no,omitempty"`
+	PrimaryTerm int64          `json:"_primary_term,omitempty"`
+	Status      int            `json:"status"`
+	Error       map[string]any `json:"error,omitempty"`
 }
 
-func shardsOK() map[string]any {
-	return map[string]any{"total": 1, "successful": 1, "failed": 0}
+type shardStats struct {
+	Total      int `json:"total"`
+	Successful int `json:"successful"`
+	Failed     int `json:"failed"`
+}
+
+var shardsOK = &shardStats{Total: 1, Successful: 1}
+
+func itemError(a bulkAction, e *esError) *itemResult {
+	return &itemResult{Index: a.index, ID: a.id, Status: e.Status, Error: e.itemBody()}
 }
 
 // execute performs one write. touched collects the indices whose text batch
 // must be flushed at the end of the request.
-func (s *Server) execute(a bulkAction, touched map[*index]bool) map[string]any {
+func (s *Server) execute(a bulkAction, touched map[*index]bool) *itemResult {
 	if a.op == "update" {
 		return itemError(a, unsupported("bulk [update] actions"))
 	}
@@ -178,13 +192,14 @@ func (s *Server) execute(a bulkAction, touched map[*index]bool) map[string]any {
 		defer ix.mu.Unlock()
 		touched[ix] = true
 		ref, ok := ix.deleteDoc(a.id, true)
-		res := map[string]any{"_index": ix.name, "_id": a.id, "_shards": shardsOK(), "_primary_term": 1}
+		res := &itemResult{Index: ix.name, ID: a.id, Shards: shardsOK, PrimaryTerm: 1}
 		if !ok {
-			res["result"], res["status"], res["_version"], res["_seq_no"] = "not_found", 404, 1, ix.seqNo
+			seq := ix.seqNo
+			res.Result, res.Status, res.Version, res.SeqNo = "not_found", 404, 1, &seq
 			return res
 		}
 		ix.writeRecord(logDeleteOp, a.id, nil)
-		res["result"], res["status"], res["_version"], res["_seq_no"] = "deleted", 200, ref.version, ref.seqNo
+		res.Result, res.Status, res.Version, res.SeqNo = "deleted", 200, ref.version, &ref.seqNo
 		return res
 	}
 	ix, err := s.writeTarget(a.index, a.op == "create")
@@ -202,7 +217,7 @@ func (s *Server) execute(a bulkAction, touched map[*index]bool) map[string]any {
 }
 
 // write indexes one document. Caller holds ix.mu.
-func (ix *index) write(a bulkAction) (map[string]any, int) {
+func (ix *index) write(a bulkAction) (*itemResult, int) {
 	a.index = ix.name
 	if old, exists := ix.idMap[a.id]; exists && a.op == "create" {
 		return itemError(a, &esError{Status: http.StatusConflict, Type: "version_conflict_engine_exception",
@@ -224,8 +239,8 @@ func (ix *index) write(a bulkAction) (map[string]any, int) {
 	if ref.version > 1 {
 		result, status = "updated", http.StatusOK
 	}
-	return map[string]any{"_index": ix.name, "_id": a.id, "_version": ref.version, "result": result,
-		"_shards": shardsOK(), "_seq_no": ref.seqNo, "_primary_term": 1, "status": status}, status
+	return &itemResult{Index: ix.name, ID: a.id, Version: ref.version, Result: result, Shards: shardsOK,
+		SeqNo: &ref.seqNo, PrimaryTerm: 1, Status: status}, status
 }
 
 func hasValue(doc *parsedDoc, path string) bool {
@@ -304,13 +319,13 @@ func (s *Server) handleDoc(r *http.Request, name string, parts []string) (int, a
 	return notAllowed(r)
 }
 
-func (s *Server) singleWriteResult(r *http.Request, res map[string]any) (int, any, error) {
-	status, _ := res["status"].(int)
-	if e, failed := res["error"].(map[string]any); failed {
-		return 0, nil, &esError{Status: status, Type: fmt.Sprint(e["type"]), Reason: fmt.Sprint(e["reason"]), Index: fmt.Sprint(res["_index"])}
+func (s *Server) singleWriteResult(r *http.Request, res *itemResult) (int, any, error) {
+	status := res.Status
+	if e := res.Error; e != nil {
+		return 0, nil, &esError{Status: status, Type: fmt.Sprint(e["type"]), Reason: fmt.Sprint(e["reason"]), Index: res.Index}
 	}
 	if rf := r.URL.Query().Get("refresh"); rf == "true" || rf == "wait_for" || (rf == "" && r.URL.Query().Has("refresh")) {
-		if ixs, err := s.resolve(fmt.Sprint(res["_index"]), true); err == nil {
+		if ixs, err := s.resolve(res.Index, true); err == nil {
 			for _, ix := range ixs {
 				ix.mu.Lock()
 				_ = ix.refresh()
@@ -318,8 +333,11 @@ func (s *Server) singleWriteResult(r *http.Request, res map[string]any) (int, an
 			}
 		}
 	}
-	delete(res, "status")
-	return status, res, nil
+	// The single-document API carries the status in the HTTP status only.
+	return status, struct {
+		*itemResult
+		Status int `json:"status,omitempty"`
+	}{itemResult: res}, nil
 }
 
 // getDoc is realtime, as in Elasticsearch: it sees writes not yet refreshed.

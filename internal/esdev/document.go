@@ -1,7 +1,6 @@
 package esdev
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -56,14 +55,9 @@ func preview(v any) string {
 // parseSource validates src against the index mapping (applying dynamic
 // mapping rules) and extracts the values to index.
 func (ix *index) parseSource(id string, src []byte) (*parsedDoc, error) {
-	dec := json.NewDecoder(bytes.NewReader(src))
-	dec.UseNumber()
-	var root map[string]any
-	if err := dec.Decode(&root); err != nil || root == nil {
-		return nil, docParsingError("failed to parse: document with id '%s' is not a JSON object", id)
-	}
-	if dec.More() {
-		return nil, docParsingError("failed to parse: document with id '%s' has trailing data", id)
+	root, err := parseJSONObject(src)
+	if err != nil {
+		return nil, docParsingError("failed to parse: document with id '%s' is not a valid JSON object", id)
 	}
 	p := &docParser{ix: ix, id: id, doc: &parsedDoc{}}
 	dyn := ix.mapping.Dynamic

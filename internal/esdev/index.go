@@ -259,7 +259,7 @@ func (ix *index) apply(id string, doc *parsedDoc, srcStart int64, srcLen uint32,
 	ix.srcOff = append(ix.srcOff, srcStart)
 	ix.srcLen = append(ix.srcLen, srcLen)
 	var tdoc *document.Document
-	textPos := map[string]uint64{}
+	var textPos []textPosition
 	var touched []*column
 	for _, v := range doc.values {
 		c := ix.cols[v.path]
@@ -283,8 +283,8 @@ func (ix *index) apply(id string, doc *parsedDoc, srcStart int64, srcLen uint32,
 				if tdoc == nil {
 					tdoc = document.NewDocument(ordID(ord))
 				}
-				pos := textPos[v.path]
-				textPos[v.path] = pos + 1
+				var pos uint64
+				textPos, pos = nextTextPosition(textPos, v.path)
 				tdoc.AddField(document.NewTextFieldCustom(v.path, []uint64{pos}, []byte(v.s),
 					bleveindex.IndexField|bleveindex.IncludeTermVectors, ix.analyzer))
 			}
@@ -469,4 +469,21 @@ func (ix *index) fieldColumn(name string) (typ string, col *column) {
 		}
 	}
 	return "", nil
+}
+
+// textPosition numbers the values of a multi-valued text field, so a phrase
+// cannot match across two array elements.
+type textPosition struct {
+	path string
+	next uint64
+}
+
+func nextTextPosition(ps []textPosition, path string) ([]textPosition, uint64) {
+	for i := range ps {
+		if ps[i].path == path {
+			ps[i].next++
+			return ps, ps[i].next - 1
+		}
+	}
+	return append(ps, textPosition{path: path, next: 1}), 0
 }
