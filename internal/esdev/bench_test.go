@@ -75,12 +75,12 @@ func (g *auditDocGen) next() (string, []byte) {
 		"message": fmt.Sprintf("employee.%d %s: %s", user, action, strings.Join(words, " ")),
 		"audit": map[string]any{
 			"module": benchModules[r.IntN(len(benchModules))], "severity": benchSeverity[r.IntN(len(benchSeverity))],
-			"tenant":   benchTenants[r.IntN(len(benchTenants))],
-			"action":   map[string]any{"category": "change"},
-			"actor":    map[string]any{"type": "employee"},
-			"target":   map[string]any{"type": "player", "id": fmt.Sprintf("p-%d", 100000+r.IntN(900000))},
-			"change":   map[string]any{"old": map[string]any{"balance": r.IntN(10000)}, "new": map[string]any{"balance": r.IntN(10000)}, "fields": []string{"balance"}},
-			"chain":    map[string]any{"seq": g.seq, "hash": fmt.Sprintf("%064x", r.Uint64())},
+			"tenant": benchTenants[r.IntN(len(benchTenants))],
+			"action": map[string]any{"category": "change"},
+			"actor":  map[string]any{"type": "employee"},
+			"target": map[string]any{"type": "player", "id": fmt.Sprintf("p-%d", 100000+r.IntN(900000))},
+			"change": map[string]any{"old": map[string]any{"balance": r.IntN(10000)}, "new": map[string]any{"balance": r.IntN(10000)}, "fields": []string{"balance"}},
+			"chain":  map[string]any{"seq": g.seq, "hash": fmt.Sprintf("%064x", r.Uint64())},
 		},
 	}
 	b, _ := json.Marshal(doc)

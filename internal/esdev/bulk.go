@@ -183,28 +183,25 @@ func (s *Server) execute(a bulkAction, touched map[*index]bool) *itemResult {
 		return itemError(a, unsupported("bulk [update] actions"))
 	}
 	if a.op == "delete" {
-		ixs, err := s.resolve(a.index, true)
-		if err != nil || len(ixs) != 1 {
-			return itemError(a, indexNotFound(a.index))
+		ix, err := s.writeTarget(a.index, false)
+		if err != nil {
+			return itemError(a, asESError(err))
 		}
-		ix := ixs[0]
 		ix.mu.Lock()
 		defer ix.mu.Unlock()
 		touched[ix] = true
 		ref, ok := ix.deleteDoc(a.id, true)
-		res := &itemResult{Index: ix.name, ID: a.id, Shards: shardsOK, PrimaryTerm: 1}
-		if !ok {
-			seq := ix.seqNo
-			res.Result, res.Status, res.Version, res.SeqNo = "not_found", 404, 1, &seq
-			return res
-		}
 		ix.writeRecord(logDeleteOp, a.id, nil)
-		res.Result, res.Status, res.Version, res.SeqNo = "deleted", 200, ref.version, &ref.seqNo
+		res := &itemResult{Index: ix.name, ID: a.id, Version: ref.version, Result: "deleted", Shards: shardsOK,
+			SeqNo: &ref.seqNo, PrimaryTerm: 1, Status: http.StatusOK}
+		if !ok {
+			res.Result, res.Status = "not_found", http.StatusNotFound
+		}
 		return res
 	}
 	ix, err := s.writeTarget(a.index, a.op == "create")
 	if err != nil {
-		return itemError(a, err.(*esError))
+		return itemError(a, asESError(err))
 	}
 	if a.id == "" {
 		a.id = autoID()
@@ -229,7 +226,7 @@ func (ix *index) write(a bulkAction) (*itemResult, int) {
 		err = docParsingError("data stream timestamp field [@timestamp] is missing")
 	}
 	if err != nil {
-		e := err.(*esError)
+		e := asESError(err)
 		e.Index = ix.name
 		return itemError(a, e), e.Status
 	}

@@ -1,6 +1,7 @@
 package esdev
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -55,4 +56,13 @@ func parseErr(format string, args ...any) *esError {
 func indexNotFound(name string) *esError {
 	return &esError{Status: http.StatusNotFound, Type: "index_not_found_exception",
 		Reason: "no such index [" + name + "]", Index: name}
+}
+
+// asESError renders any error as an Elasticsearch error (500 unless it is one).
+func asESError(err error) *esError {
+	var ee *esError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return &esError{Status: http.StatusInternalServerError, Type: "exception", Reason: err.Error()}
 }

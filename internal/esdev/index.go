@@ -313,14 +313,16 @@ func (ix *index) retire(ord uint32, indexText bool) {
 	}
 }
 
+// deleteDoc deletes id. Like Elasticsearch, a delete of a missing document
+// still consumes a sequence number.
 func (ix *index) deleteDoc(id string, indexText bool) (docRef, bool) {
+	ix.seqNo++
 	old, ok := ix.idMap[id]
 	if !ok {
-		return docRef{}, false
+		return docRef{version: 1, seqNo: ix.seqNo - 1}, false
 	}
 	delete(ix.idMap, id)
 	ix.retire(old.ord, indexText)
-	ix.seqNo++
 	return docRef{ord: old.ord, version: old.version + 1, seqNo: ix.seqNo - 1}, true
 }
 
