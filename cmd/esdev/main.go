@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -49,7 +50,7 @@ func run(args []string) error {
 }
 
 // serve runs until ctx is done, then stops accepting requests and flushes.
-func serve(ctx context.Context, srv *esdev.Server, addr string, out *os.File) error {
+func serve(ctx context.Context, srv *esdev.Server, addr string, out io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		_ = srv.Close()
