@@ -282,7 +282,7 @@ func jsonString(v any) (string, error) {
 func TestRedactionLeavesNonSecretsUntouched(t *testing.T) {
 	red := newTestRedactor(t, nil)
 	texts := []string{
-		"order 4111111111111112 shipped",          // fails Luhn
+		"order 4111111111111112 shipped",           // fails Luhn
 		"invoice 1000000000000008",                 // Luhn-valid, no issuer starts with 1
 		"1763891702123",                            // Unix ms
 		"1763891702123456789",                      // Unix ns
