@@ -133,3 +133,18 @@ func SeverityRank(s string) int {
 	}
 	return -1
 }
+
+// Attributes lists every log record attribute of the conventions, in the
+// order of the attribute table of docs/semantic-conventions.md, for code that
+// walks all of them (mappings, documentation checks). service.name is a
+// resource attribute and not among them.
+func Attributes() []string {
+	return []string{
+		AttrEventID, AttrActorID, AttrActorName, AttrActorRoles, AttrActorType,
+		AttrActionCategory, AttrActionOutcome, AttrSeverity, AttrModule, AttrTargetType,
+		AttrTargetID, AttrChangeOld, AttrChangeNew, AttrComment, AttrTags,
+		AttrClientAddress, AttrUserAgent, AttrSessionID, AttrRequestID, AttrTenant,
+		AttrChangeFields, AttrChangeDiff, AttrRedactedFields, AttrChainStream, AttrChainSeq,
+		AttrChainHash, AttrValidationError, AttrIngestPrincipal,
+	}
+}
