@@ -6,7 +6,10 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/auditpipe/auditpipe/processor/auditprocessor/internal/metadata"
 	"github.com/auditpipe/auditpipe/semconv"
 )
 
@@ -52,4 +55,8 @@ func attrList(lr plog.LogRecord, key string) []string {
 
 func newTransformContext(rl plog.ResourceLogs, lr plog.LogRecord) *ottllog.TransformContext {
 	return ottllog.NewTransformContext(rl, rl.ScopeLogs().At(0), lr)
+}
+
+func processorSettings() processor.Settings {
+	return processortest.NewNopSettings(metadata.Type)
 }
