@@ -492,3 +492,36 @@ func TestContractUnsupportedIsA400(t *testing.T) {
 		}
 	})
 }
+
+func TestContractMalformedDocuments(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg *target) {
+		stream := tg.loadAudit(t)
+		body := `{"create":{"_id":"m1"}}
+{"@timestamp":"2026-01-12T00:00:00Z","event":{"action":"x"},}
+{"create":{"_id":"m2"}}
+{"@timestamp":"2026-01-12T00:00:00Z","audit":{"chain":{"seq":"twelve"}}}
+{"create":{"_id":"m3"}}
+{"@timestamp":"2026-01-12T00:00:00Z","audit":{"change":{"new":{"deep":{"er":[1,"two",true]}}}}}
+`
+		res, err := tg.es.Bulk().Index(stream).Raw(strings.NewReader(body)).Refresh(refresh.True).Do(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses := []int{}
+		for _, it := range res.Items {
+			for _, item := range it {
+				statuses = append(statuses, item.Status)
+				if item.Status == 400 && item.Error.Type != "document_parsing_exception" {
+					t.Errorf("item error type = %s", item.Error.Type)
+				}
+			}
+		}
+		if fmt.Sprint(statuses) != "[400 400 201]" {
+			t.Errorf("statuses = %v", statuses)
+		}
+		found := tg.search(t, stream, `{"query":{"bool":{"filter":[{"term":{"audit.change.new.deep.er":"two"}},{"term":{"audit.change.new":"true"}}]}}}`)
+		if got := ids(found); len(got) != 1 || got[0] != "m3" {
+			t.Errorf("flattened nested array leaf: %v", got)
+		}
+	})
+}

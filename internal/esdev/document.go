@@ -30,6 +30,7 @@ type docParser struct {
 	ix  *index
 	id  string
 	doc *parsedDoc
+	js  jsonParser
 }
 
 func docParsingError(format string, args ...any) *esError {
@@ -53,21 +54,134 @@ func preview(v any) string {
 }
 
 // parseSource validates src against the index mapping (applying dynamic
-// mapping rules) and extracts the values to index.
+// mapping rules) and extracts the values to index. It walks the JSON text
+// directly: building a map per object dominated bulk indexing.
 func (ix *index) parseSource(id string, src []byte) (*parsedDoc, error) {
-	root, err := parseJSONObject(src)
-	if err != nil {
-		return nil, docParsingError("failed to parse: document with id '%s' is not a valid JSON object", id)
-	}
-	p := &docParser{ix: ix, id: id, doc: &parsedDoc{}}
+	p := &docParser{ix: ix, id: id, doc: &parsedDoc{values: make([]fieldValue, 0, 48)}, js: jsonParser{b: src}}
 	dyn := ix.mapping.Dynamic
 	if dyn == "" {
 		dyn = "true"
 	}
-	if err := p.object(root, "", dyn); err != nil {
+	p.js.ws()
+	if p.js.i >= len(src) || src[p.js.i] != '{' {
+		return nil, p.malformed()
+	}
+	if err := p.streamObject("", dyn, 0); err != nil {
 		return nil, err
 	}
+	p.js.ws()
+	if p.js.i != len(src) {
+		return nil, p.malformed()
+	}
 	return p.doc, nil
+}
+
+func (p *docParser) malformed() error {
+	return docParsingError("failed to parse: document with id '%s' is not a valid JSON object", p.id)
+}
+
+// streamObject walks the object starting at the parser position.
+func (p *docParser) streamObject(prefix, dyn string, depth int) error {
+	js := &p.js
+	if depth > maxJSONDepth {
+		return p.malformed()
+	}
+	js.i++ // '{'
+	js.ws()
+	if js.i < len(js.b) && js.b[js.i] == '}' {
+		js.i++
+		return nil
+	}
+	for {
+		js.ws()
+		k, err := js.str()
+		if err != nil {
+			return p.malformed()
+		}
+		if k == "" {
+			return docParsingError("field name cannot be an empty string (document with id '%s')", p.id)
+		}
+		js.ws()
+		if js.i >= len(js.b) || js.b[js.i] != ':' {
+			return p.malformed()
+		}
+		js.i++
+		if err := p.streamValue(p.ix.joinPath(prefix, k), dyn, depth+1); err != nil {
+			return err
+		}
+		js.ws()
+		if js.i >= len(js.b) {
+			return p.malformed()
+		}
+		switch js.b[js.i] {
+		case ',':
+			js.i++
+		case '}':
+			js.i++
+			return nil
+		default:
+			return p.malformed()
+		}
+	}
+}
+
+func (p *docParser) streamValue(path, dyn string, depth int) error {
+	js := &p.js
+	js.ws()
+	if js.i >= len(js.b) {
+		return p.malformed()
+	}
+	switch js.b[js.i] {
+	case '[':
+		js.i++
+		js.ws()
+		if js.i < len(js.b) && js.b[js.i] == ']' {
+			js.i++
+			return nil
+		}
+		for {
+			if err := p.streamValue(path, dyn, depth+1); err != nil {
+				return err
+			}
+			js.ws()
+			if js.i >= len(js.b) {
+				return p.malformed()
+			}
+			switch js.b[js.i] {
+			case ',':
+				js.i++
+			case ']':
+				js.i++
+				return nil
+			default:
+				return p.malformed()
+			}
+		}
+	case '{':
+		if p.leaf(path) == nil {
+			if o := p.obj(path); o != nil && (o.Enabled == nil || *o.Enabled) {
+				if o.Dynamic != "" {
+					dyn = o.Dynamic
+				}
+				return p.streamObject(path+".", dyn, depth)
+			}
+			if p.obj(path) == nil && dyn == "true" {
+				if p.doc.newFields == nil {
+					p.doc.newFields = map[string]*fieldMapping{}
+					p.doc.newObjs = map[string]*fieldMapping{}
+				}
+				p.doc.newObjs[path] = &fieldMapping{Type: "object", Properties: map[string]*fieldMapping{}}
+				return p.streamObject(path+".", dyn, depth)
+			}
+		}
+	}
+	// Scalars, and objects that are not walked field by field (flattened,
+	// a mapping error, a disabled or ignored object), are decoded whole.
+	v, err := js.value(depth)
+	if err != nil {
+		return p.malformed()
+	}
+	return p.value(path, v, dyn)
 }
 
 func (p *docParser) leaf(path string) *fieldMapping {
@@ -89,7 +203,7 @@ func (p *docParser) object(obj map[string]any, prefix, dyn string) error {
 		if k == "" {
 			return docParsingError("field name cannot be an empty string (document with id '%s')", p.id)
 		}
-		if err := p.value(prefix+k, v, dyn); err != nil {
+		if err := p.value(p.ix.joinPath(prefix, k), v, dyn); err != nil {
 			return err
 		}
 	}

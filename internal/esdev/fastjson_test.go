@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestParseJSONObjectMatchesEncodingJSON(t *testing.T) {
+func TestJSONParserMatchesEncodingJSON(t *testing.T) {
 	for _, in := range []string{
 		`{}`,
 		`{"a":1,"b":-2.5e3,"c":"x\"y\\u00e9\n","d":[true,false,null,{"e":[]}],"f":{"g":0}}`,
@@ -32,4 +32,43 @@ func TestParseJSONObjectMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+func TestParseSourceRejectsMalformedJSON(t *testing.T) {
+	ix := &index{mapping: &mappings{Properties: map[string]*fieldMapping{}}}
+	ix.rebuildFieldIndex()
+	for _, bad := range []string{`{"a":1,}`, `{"a":{"b":1}`, `{"a":[1,}`, `{"a":1}}`, `[1]`, `{"":1}`} {
+		if _, err := ix.parseSource("x", []byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	doc, err := ix.parseSource("x", []byte(`{"a":{"b":[1,2],"c":{"d":"e"}},"f.g":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, v := range doc.values {
+		paths = append(paths, v.path)
+	}
+	if len(paths) != 5 { // a.b x2, a.c.d, a.c.d.keyword, f.g
+		t.Errorf("values = %v", paths)
+	}
+}
+
+// parseJSONObject decodes a whole JSON object with jsonParser.
+func parseJSONObject(b []byte) (map[string]any, error) {
+	p := jsonParser{b: b}
+	p.ws()
+	if p.i >= len(b) || b[p.i] != '{' {
+		return nil, errJSON
+	}
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i != len(b) {
+		return nil, errJSON
+	}
+	return v.(map[string]any), nil
 }

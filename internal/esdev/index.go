@@ -72,6 +72,10 @@ type index struct {
 	logSize   int64
 	flushedTo int64
 
+	// paths caches prefix+key concatenations: documents of one index repeat
+	// the same field names, and building them dominated parsing allocations.
+	paths map[string]map[string]string
+
 	text           bleve.Index
 	analyzer       analysis.Analyzer
 	batch          *bleve.Batch
@@ -488,4 +492,26 @@ func nextTextPosition(ps []textPosition, path string) ([]textPosition, uint64) {
 		}
 	}
 	return append(ps, textPosition{path: path, next: 1}), 0
+}
+
+func (ix *index) joinPath(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	if ix.paths == nil {
+		ix.paths = map[string]map[string]string{}
+	}
+	byKey := ix.paths[prefix]
+	if byKey == nil {
+		byKey = map[string]string{}
+		ix.paths[prefix] = byKey
+	}
+	p, ok := byKey[key]
+	if !ok {
+		p = prefix + key
+		if len(byKey) < 10000 { // bound the cache for documents with arbitrary keys
+			byKey[key] = p
+		}
+	}
+	return p
 }
