@@ -45,8 +45,12 @@ type options struct {
 	seed       int64
 	malformed  float64
 	actors     int
+	start      string
+	span       time.Duration
+	tenants    string
 	jsonOut    bool
 	secretsOut string
+	gen        auditgen.Options // from the flags above
 }
 
 type headerFlag map[string]string
@@ -80,6 +84,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "random seed: the same seed sends the same events")
 	fs.Float64Var(&o.malformed, "malformed", 0, "share (0..1) of records that break the conventions on purpose")
 	fs.IntVar(&o.actors, "actors", auditgen.DefaultActors, "number of back-office employees")
+	fs.StringVar(&o.start, "start", "", "RFC 3339 time of the earliest event (default: now minus -span); fixing it makes event ids reproducible")
+	fs.DurationVar(&o.span, "span", auditgen.DefaultSpan, "events are spread over this window from -start")
+	fs.StringVar(&o.tenants, "tenants", strings.Join(auditgen.DefaultTenants, ","), "comma-separated tenants (brands)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the summary as JSON")
 	fs.StringVar(&o.secretsOut, "secrets-out", "", "write every secret value embedded in the events to this file, one per line")
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +119,21 @@ func (o *options) complete() error {
 		return errors.New("-concurrency and -batch must be at least 1")
 	case o.malformed < 0 || o.malformed > 1:
 		return errors.New("-malformed must be between 0 and 1")
+	case o.span <= 0:
+		return errors.New("-span must be positive")
+	}
+	o.gen = auditgen.Options{Seed: o.seed, MalformedRatio: o.malformed, Actors: o.actors, Span: o.span}
+	if o.start != "" {
+		start, err := time.Parse(time.RFC3339Nano, o.start)
+		if err != nil {
+			return fmt.Errorf("-start: %w", err)
+		}
+		o.gen.Start = start
+	}
+	for _, t := range strings.Split(o.tenants, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			o.gen.Tenants = append(o.gen.Tenants, t)
+		}
 	}
 	if c.Total == 0 && c.Duration == 0 {
 		c.Total = 1000
@@ -140,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer client.Close()
 
-	gen := auditgen.New(auditgen.Options{Seed: o.seed, MalformedRatio: o.malformed, Actors: o.actors})
+	gen := auditgen.New(o.gen)
 	report := Send(ctx, o.cfg, gen, client)
 	if o.secretsOut != "" {
 		if err := writeLines(o.secretsOut, gen.Secrets()); err != nil {

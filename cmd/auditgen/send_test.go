@@ -396,11 +396,19 @@ func TestFlags(t *testing.T) {
 	if o.cfg.Endpoint != "127.0.0.1:4318" || o.cfg.Total != 1000 || o.cfg.Headers["authorization"] != "Bearer abc" || o.cfg.Headers["x-a"] != "1" {
 		t.Errorf("options %+v", o.cfg)
 	}
+	o, err = parseFlags([]string{"-start", "2026-11-22T00:00:00Z", "-span", "1h", "-tenants", "a, b", "-seed", "9"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.gen.Start.Equal(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)) || o.gen.Span != time.Hour ||
+		strings.Join(o.gen.Tenants, "|") != "a|b" || o.gen.Seed != 9 {
+		t.Errorf("generator options %+v", o.gen)
+	}
 	o, _ = parseFlags([]string{"-duration", "1m"}, &bytes.Buffer{})
 	if o.cfg.Endpoint != "127.0.0.1:4317" || o.cfg.Total != 0 {
 		t.Errorf("a duration run must not stop at a default total: %+v", o.cfg)
 	}
-	for _, bad := range [][]string{{"-protocol", "udp"}, {"-malformed", "1.5"}, {"-batch", "0"}, {"-header", "novalue"}, {"extra"}} {
+	for _, bad := range [][]string{{"-protocol", "udp"}, {"-malformed", "1.5"}, {"-batch", "0"}, {"-header", "novalue"}, {"extra"}, {"-start", "yesterday"}, {"-span", "0s"}} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), bad, &bytes.Buffer{}, &stderr); code != exitUsage || stderr.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q", bad, code, stderr.String())
