@@ -2,6 +2,7 @@ package auditgen
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -116,7 +117,7 @@ func New(opts Options) *Generator {
 
 // Secrets returns every secret value embedded in the events generated so
 // far, as it appears in them, so tests can assert none survives redaction.
-func (g *Generator) Secrets() []string { return g.secrets }
+func (g *Generator) Secrets() []string { return slices.Clone(g.secrets) }
 
 // Next returns the next event.
 func (g *Generator) Next() Item {
