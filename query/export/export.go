@@ -4,6 +4,7 @@
 package export
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
@@ -140,9 +141,10 @@ func (n *ndjsonWriter) Write(e semconv.Event) error { return n.enc.Encode(e) }
 func (n *ndjsonWriter) Close() error                { return n.bw.Flush() }
 
 // xlsxWriter uses excelize's StreamWriter, which keeps rows in a temporary
-// file rather than memory; the workbook is written to w on Close.
+// file rather than memory. On Close the workbook is zipped straight onto
+// the output: excelize's own WriteTo would first build the whole file in a
+// memory buffer.
 type xlsxWriter struct {
-	out  io.Writer
 	file *excelize.File
 	sw   *excelize.StreamWriter
 	row  int
@@ -157,6 +159,9 @@ const MaxXLSXRows = 1048576
 
 func newXLSX(w io.Writer) (*xlsxWriter, error) {
 	f := excelize.NewFile()
+	// WriteToBuffer zips through this writer; pointing it at w leaves
+	// excelize's buffer empty and streams the archive out.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
 		return nil, err
 	}
@@ -164,7 +169,7 @@ func newXLSX(w io.Writer) (*xlsxWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &xlsxWriter{out: w, file: f, sw: sw, row: 1, cell: make([]any, len(Header))}
+	x := &xlsxWriter{file: f, sw: sw, row: 1, cell: make([]any, len(Header))}
 	for i, h := range Header {
 		x.cell[i] = h
 	}
@@ -194,6 +199,6 @@ func (x *xlsxWriter) Close() error {
 	if err := x.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := x.file.WriteTo(x.out)
+	_, err := x.file.WriteToBuffer()
 	return err
 }
