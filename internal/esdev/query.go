@@ -1,6 +1,7 @@
 package esdev
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -793,20 +795,47 @@ func (q fieldQ) evalText(c *evalCtx, field string) (*result, error) {
 	return c.ix.searchText(c, bqry)
 }
 
+// searchText runs a bleve query and maps its hits to ordinals. It iterates
+// bleve's searcher directly: the top-N collector with N = every document
+// sorts and materializes hits it does not need.
 func (ix *index) searchText(c *evalCtx, q bq.Query) (*result, error) {
 	out := &result{bits: newBitset(c.n), scores: make([]float32, c.n)}
-	req := bleve.NewSearchRequestOptions(q, int(ix.n)+1, 0, false)
-	res, err := ix.text.Search(req)
-	if err != nil {
+	fail := func(err error) (*result, error) {
 		return nil, badRequest("search_phase_execution_exception", "text search failed: %v", err)
 	}
-	for _, h := range res.Hits {
-		ord, err := strconv.ParseUint(h.ID, 36, 32)
-		if err != nil || uint32(ord) >= c.n {
-			continue
+	adv, err := ix.text.Advanced()
+	if err != nil {
+		return fail(err)
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return fail(err)
+	}
+	defer reader.Close()
+	ctx := context.Background()
+	searcher, err := q.Searcher(ctx, reader, ix.text.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		return fail(err)
+	}
+	defer searcher.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(searcher.DocumentMatchPoolSize(), 0), IndexReader: reader}
+	for {
+		dm, err := searcher.Next(sctx)
+		if err != nil {
+			return fail(err)
 		}
-		out.bits.set(uint32(ord))
-		out.scores[ord] = float32(h.Score)
+		if dm == nil {
+			break
+		}
+		id, err := reader.ExternalID(dm.IndexInternalID)
+		if err != nil {
+			return fail(err)
+		}
+		if ord, err := strconv.ParseUint(id, 36, 32); err == nil && uint32(ord) < c.n {
+			out.bits.set(uint32(ord))
+			out.scores[ord] = float32(dm.Score)
+		}
+		sctx.DocumentMatchPool.Put(dm)
 	}
 	out.bits.and(ix.liveSet())
 	return out, nil
