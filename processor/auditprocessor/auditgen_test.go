@@ -83,4 +83,3 @@ func TestAuditgenMixClassifiedAndRedacted(t *testing.T) {
 		assert.NotContains(t, dumped, s)
 	}
 }
-
