@@ -6,6 +6,7 @@ package auditelasticsearchexporter
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -68,7 +69,7 @@ func createLogsExporter(ctx context.Context, set exporter.Settings, cfg componen
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
@@ -79,4 +80,21 @@ func createLogsExporter(ctx context.Context, set exporter.Settings, cfg componen
 		exporterhelper.WithQueue(c.QueueBatchConfig),
 		exporterhelper.WithRetry(c.BackOffConfig),
 	)
+	if err != nil {
+		return nil, err
+	}
+	return &shutdownOnce{Logs: logs}, nil
+}
+
+// shutdownOnce makes a second Shutdown a no-op: exporterhelper's retry
+// sender panics when shut down twice.
+type shutdownOnce struct {
+	exporter.Logs
+	once sync.Once
+	err  error
+}
+
+func (s *shutdownOnce) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { s.err = s.Logs.Shutdown(ctx) })
+	return s.err
 }
