@@ -118,7 +118,7 @@ func New(cfg Config) (*Server, error) {
 		s.closeIndices()
 		return nil, err
 	}
-	s.handler = s.routes()
+	s.handler = acceptGzip(s.routes())
 	go s.refreshLoop()
 	return s, nil
 }
