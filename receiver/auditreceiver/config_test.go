@@ -14,7 +14,7 @@ import (
 	"github.com/auditpipe/auditpipe/receiver/auditreceiver/internal/metadata"
 )
 
-func loadConfig(t *testing.T, name string) *Config {
+func loadConfig(t testing.TB, name string) *Config {
 	t.Helper()
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)

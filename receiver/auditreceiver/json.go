@@ -311,7 +311,8 @@ func lenientID(raw []byte) string {
 	var probe struct {
 		ID any `json:"id"`
 	}
-	if json.Unmarshal(raw, &probe) != nil {
+	// A decoder, unlike Unmarshal, ignores what follows the first value.
+	if json.NewDecoder(bytes.NewReader(raw)).Decode(&probe) != nil {
 		return ""
 	}
 	id, _ := probe.ID.(string)

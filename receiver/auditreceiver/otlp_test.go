@@ -32,8 +32,8 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/sdk/resource"
-	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -54,8 +54,8 @@ func (c *recordCollector) OnEmit(_ context.Context, r *sdklog.Record) error {
 	return nil
 }
 func (*recordCollector) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (*recordCollector) Shutdown(context.Context) error                          { return nil }
-func (*recordCollector) ForceFlush(context.Context) error                        { return nil }
+func (*recordCollector) Shutdown(context.Context) error                         { return nil }
+func (*recordCollector) ForceFlush(context.Context) error                       { return nil }
 
 // sdkRecords emits ld through the OTel SDK, one logger provider per resource,
 // as instrumented back-offices would, and returns the SDK records.

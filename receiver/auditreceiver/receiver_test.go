@@ -27,7 +27,7 @@ import (
 )
 
 // testConfig enables both protocols on free loopback ports.
-func testConfig(t *testing.T) *Config {
+func testConfig(t testing.TB) *Config {
 	t.Helper()
 	cfg := loadConfig(t, "")
 	cfg.Protocols.GRPC.Get().NetAddr.Endpoint = "127.0.0.1:0"
@@ -44,12 +44,12 @@ func (s *testServer) httpURL(path string) string { return "http://" + s.httpAddr
 
 // startReceiver starts a receiver with cfg in front of next and stops it
 // when the test ends.
-func startReceiver(t *testing.T, cfg *Config, next consumer.Logs) *testServer {
+func startReceiver(t testing.TB, cfg *Config, next consumer.Logs) *testServer {
 	t.Helper()
 	return startReceiverWithHost(t, cfg, next, componenttest.NewNopHost())
 }
 
-func startReceiverWithHost(t *testing.T, cfg *Config, next consumer.Logs, host component.Host) *testServer {
+func startReceiverWithHost(t testing.TB, cfg *Config, next consumer.Logs, host component.Host) *testServer {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
 	tel := componenttest.NewTelemetry()
