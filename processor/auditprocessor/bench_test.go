@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/auditpipe/auditpipe/chain"
 	"github.com/auditpipe/auditpipe/internal/auditgen"
 	"github.com/auditpipe/auditpipe/processor/auditprocessor/internal/metadata"
 	"github.com/auditpipe/auditpipe/semconv"
@@ -171,4 +172,35 @@ func contribClassification(b *testing.B) ottl.StatementSequence[*ottllog.Transfo
 	parsed, err := parser.ParseStatements(statements)
 	require.NoError(b, err, strings.Join(statements, "\n"))
 	return ottllog.NewStatementSequence(parsed, set)
+}
+
+// BenchmarkChainHash measures chain.Hash alone on processed events of the
+// mix: the share of the processor's cost that lives in package chain.
+func BenchmarkChainHash(b *testing.B) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Chain.Enabled = false
+	p, err := newAuditProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(b, err)
+	var evs []semconv.Event
+	for _, ld := range benchBatches(b)[:2] {
+		out, err := p.processLogs(context.Background(), ld)
+		require.NoError(b, err)
+		for _, rl := range out.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					evs = append(evs, semconv.EventFromLogRecord(rl.Resource(), lr))
+				}
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	prev := ""
+	for i := 0; i < b.N; i++ {
+		e := evs[i%len(evs)]
+		e.ChainSeq = int64(i + 1)
+		if prev, err = chain.Hash(prev, e); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -63,7 +63,9 @@ func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, e
 		rules = slices.Concat(rules, defaultClassificationRules)
 	}
 	c := &classifier{aliases: maps.Clone(defaultModuleAliases), logger: set.Logger}
-	maps.Copy(c.aliases, cfg.ModuleAliases)
+	for alias, module := range cfg.ModuleAliases {
+		c.aliases[normaliseModuleName(alias)] = module
+	}
 	for i, r := range rules {
 		cr := compiledRule{name: r.Name, set: r.Set, fields: r.Set.fields()}
 		if cr.fast = parseNameMatcher(r.Condition); cr.fast == nil {

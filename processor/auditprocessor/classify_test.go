@@ -129,7 +129,7 @@ func TestActorTypeOnlyWhenAbsent(t *testing.T) {
 
 func TestModuleNormalisation(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
-	cfg.ModuleAliases = map[string]string{"sportsbook": "games"}
+	cfg.ModuleAliases = map[string]string{"Sports-Book": "games"}
 	c := newTestClassifier(t, cfg)
 	for _, tc := range []struct{ action, module, want string }{
 		{"bonus.manual_grant", "bonus", semconv.ModuleBonuses},
@@ -138,7 +138,7 @@ func TestModuleNormalisation(t *testing.T) {
 		{"player.profile_update", "Customer Care", "customer_care"},
 		{"withdrawal.cancel", "", semconv.ModulePayments},
 		{"promotion.disable", "", semconv.ModuleCampaigns},
-		{"bet.void", "Sportsbook", semconv.ModuleGames},
+		{"bet.void", "sports book", semconv.ModuleGames},
 		{"settings.update", "settings", semconv.ModuleSettings},
 	} {
 		t.Run(tc.action+"/"+tc.module, func(t *testing.T) {
