@@ -3,8 +3,11 @@ package query_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,5 +254,20 @@ func TestEventAnnotationsAndErrors(t *testing.T) {
 	down, _ := query.New(query.Config{Addresses: []string{"http://127.0.0.1:1"}})
 	if err := down.Health(ctx); !errors.Is(err, query.ErrUnreachable) {
 		t.Fatalf("Health(down) = %v, want ErrUnreachable", err)
+	}
+}
+
+func TestHealthReportsRejectedCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":{"type":"security_exception","reason":"unable to authenticate user [bob]"},"status":401}`))
+	}))
+	defer srv.Close()
+	c, _ := query.New(query.Config{Addresses: []string{srv.URL}, Username: "bob", Password: "wrong"})
+	err := c.Health(context.Background())
+	if !errors.Is(err, query.ErrUnauthorized) || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Fatalf("Health = %v, want ErrUnauthorized with the reason", err)
 	}
 }

@@ -102,6 +102,14 @@ func assign(dst, raw any) error {
 // Close stops the plugin process.
 func (h *Host) Close() { h.client.Kill() }
 
+// Pid is the process id of the plugin, for resource measurements.
+func (h *Host) Pid() int {
+	if rc := h.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}
+
 // Exited reports whether the plugin process has ended.
 func (h *Host) Exited() bool { return h.client.Exited() }
 
