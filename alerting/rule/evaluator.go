@@ -38,6 +38,11 @@ type series struct {
 	Hits        []time.Time       `json:"hits,omitempty"` // arrival times, threshold and rate rules
 	Count       int               `json:"count"`          // matches since the alert became active
 	Event       semconv.Event     `json:"event"`          // last matching event
+	// The text last notified as firing; a resolve notification repeats it
+	// (as Alertmanager keeps annotations) instead of "0 events in 5m".
+	Summary  string `json:"summary,omitempty"`
+	Message  string `json:"message,omitempty"`
+	Notified int    `json:"notified_count,omitempty"`
 }
 
 // Evaluator runs rules over the audit stream. It is safe for concurrent use:
@@ -240,11 +245,14 @@ func (e *Evaluator) alert(r *Rule, key string, s *series, now time.Time, repeat 
 		Rule: r.Name(), State: s.State, Severity: severity, Group: s.Group, GroupKey: key,
 		Labels: labels, Count: count, StartsAt: s.FiredAt, Receivers: r.cfg.Receivers,
 		Event: s.Event, Repeat: repeat,
-		Summary: r.render(r.summary, data), Message: r.render(r.message, data),
 	}
 	if s.State == StateResolved {
 		a.EndsAt = now
+		a.Summary, a.Message, a.Count = s.Summary, s.Message, s.Notified
+		return a
 	}
+	a.Summary, a.Message = r.render(r.summary, data), r.render(r.message, data)
+	s.Summary, s.Message, s.Notified = a.Summary, a.Message, count
 	return a
 }
 

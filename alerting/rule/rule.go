@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"text/template"
 	"time"
 
@@ -87,14 +88,27 @@ func compileOne(parser *ottl.Parser[*ottllog.TransformContext], c Config) (*Rule
 }
 
 func defaultSummary(c Config) string {
+	from := "{{if .Group}} from{{range $k, $v := .Group}} {{$k}}={{$v}}{{end}}{{end}}"
 	switch c.kind() {
 	case KindAbsence:
-		return "no matching event for " + c.Window.String() + "{{if .Group}} from {{range $k, $v := .Group}}{{$k}}={{$v}} {{end}}{{end}}"
+		return "no matching event for " + shortDuration(c.Window) + from
 	case KindThreshold, KindRate:
-		return "{{.Count}} matching events in " + c.Window.String() + "{{if .Group}} from {{range $k, $v := .Group}}{{$k}}={{$v}} {{end}}{{end}}"
+		return "{{.Count}} matching events in " + shortDuration(c.Window) + from
 	default:
 		return "{{.Event.Action}} by {{.Event.ActorID}}{{with .Event.ClientAddress}} from {{.}}{{end}}"
 	}
+}
+
+// shortDuration writes 5m rather than 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // parseTemplate parses text (or def when text is empty). missingkey=zero

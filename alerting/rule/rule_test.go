@@ -99,6 +99,8 @@ func TestThresholdFiresOncePerGroupAndResolves(t *testing.T) {
 	assert.Equal(t, StateResolved, resolved[0].State)
 	assert.Equal(t, a.Fingerprint(), resolved[0].Fingerprint())
 	assert.False(t, resolved[0].EndsAt.IsZero())
+	assert.Equal(t, a.Summary, resolved[0].Summary, "a resolve notification repeats what fired")
+	assert.Equal(t, 10, resolved[0].Count)
 	assert.Empty(t, e.Tick(clock.now.Add(10*time.Minute)))
 }
 
@@ -223,7 +225,7 @@ func TestAbsencePerServiceSeenBefore(t *testing.T) {
 	fired := e.Tick(monday10.Add(15 * time.Minute))
 	require.Len(t, fired, 1)
 	assert.Equal(t, "service.name=backoffice-eu", fired[0].GroupKey)
-	assert.Equal(t, "no matching event for 15m0s from service.name=backoffice-eu ", fired[0].Summary)
+	assert.Equal(t, "no matching event for 15m from service.name=backoffice-eu", fired[0].Summary)
 	assert.Empty(t, e.Tick(monday10.Add(16*time.Minute)), "dedupe")
 
 	// Traffic comes back: resolved.
@@ -385,6 +387,12 @@ func TestMuteWindowContains(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, day.contains(time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC)))
 	assert.False(t, day.contains(time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)))
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", time.Hour: "1h", 90 * time.Second: "1m30s", 36 * time.Hour: "36h", 10 * time.Second: "10s"} {
+		assert.Equal(t, want, shortDuration(d))
+	}
 }
 
 func TestStateText(t *testing.T) {
