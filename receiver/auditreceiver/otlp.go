@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -146,7 +147,11 @@ func (r *auditReceiver) handleOTLPLogs(w http.ResponseWriter, req *http.Request)
 // and with Retry-After when the status carries RetryInfo.
 func writeOTLPStatus(w http.ResponseWriter, enc *otlpEncoding, st *status.Status, httpStatus int) {
 	setRetryAfter(w, st)
-	msg, err := enc.marshalSt(st.Proto())
+	body := st.Proto()
+	// Messages quote the request (decoder errors do); protobuf strings must
+	// be UTF-8 or the status cannot be encoded at all.
+	body.Message = strings.ToValidUTF8(body.Message, "\uFFFD")
+	msg, err := enc.marshalSt(body)
 	if err != nil {
 		writeText(w, http.StatusInternalServerError, "cannot encode the error %q: %v", st.Message(), err)
 		return

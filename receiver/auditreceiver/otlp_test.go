@@ -3,6 +3,7 @@ package auditreceiver
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configauth"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
@@ -520,20 +522,22 @@ func TestSDKRetriesAfterRefusal(t *testing.T) {
 	}
 }
 
-// fakeAuth is a server authenticator that accepts every request and records
-// the principal named by the X-Principal header.
+// fakeAuth is a server authenticator that authenticates the principal named
+// by the X-Principal header (gRPC metadata x-principal) and refuses requests
+// without one.
 type fakeAuth struct{ component.StartFunc }
 
 func (fakeAuth) Shutdown(context.Context) error { return nil }
 
 func (fakeAuth) Authenticate(ctx context.Context, sources map[string][]string) (context.Context, error) {
-	info := client.FromContext(ctx)
 	for k, v := range sources {
 		if strings.EqualFold(k, "X-Principal") && len(v) > 0 {
+			info := client.FromContext(ctx)
 			info.Auth = authData{"subject": v[0]}
+			return client.NewContext(ctx, info), nil
 		}
 	}
-	return client.NewContext(ctx, info), nil
+	return ctx, errors.New("no principal")
 }
 
 type hostWithAuth struct {
@@ -553,7 +557,7 @@ func TestEnrichmentOverHTTP(t *testing.T) {
 		Config: configauth.Config{AuthenticatorID: authID},
 	})
 	sink := new(consumertest.LogsSink)
-	s := startReceiverWithHost(t, cfg, sink, hostWithAuth{Host: nil, id: authID})
+	s := startReceiverWithHost(t, cfg, sink, hostWithAuth{Host: componenttest.NewNopHost(), id: authID})
 
 	own := validEvent("e-2")
 	own.ClientAddress = "203.0.113.24"
@@ -596,6 +600,62 @@ func TestEnrichmentOverGRPC(t *testing.T) {
 	attrs := attributesByID(sink)["g-1"]
 	assert.Equal(t, "127.0.0.1", attrs[semconv.AttrClientAddress])
 	assert.NotContains(t, attrs, semconv.AttrIngestPrincipal, "an unauthenticated delivery cannot name a principal")
+}
+
+func TestPrincipalOverGRPC(t *testing.T) {
+	authID := component.MustNewID("fakeauth")
+	cfg := testConfig(t)
+	cfg.Enrichment.IncludePrincipal = true
+	cfg.Protocols.GRPC.Get().Auth = configoptional.Some(configauth.Config{AuthenticatorID: authID})
+	sink := new(consumertest.LogsSink)
+	s := startReceiverWithHost(t, cfg, sink, hostWithAuth{Host: componenttest.NewNopHost(), id: authID})
+	conn, err := grpc.NewClient(s.grpcAddr.String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	logsClient := plogotlp.NewGRPCClient(conn)
+
+	_, err = logsClient.Export(context.Background(), plogotlp.NewExportRequestFromLogs(logsOf(validEvent("p-0"))))
+	assert.Equal(t, codes.Unauthenticated, status.Code(err))
+
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-principal", "svc-cashier")
+	_, err = logsClient.Export(ctx, plogotlp.NewExportRequestFromLogs(logsOf(validEvent("p-1"))))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"p-1"}, idsOf(sink))
+	assert.Equal(t, "svc-cashier", attributesByID(sink)["p-1"][semconv.AttrIngestPrincipal])
+}
+
+// TestHTTPAuthFailureAnswersInTheEndpointsFormat: confighttp refuses the
+// request before our handlers; the error still has each endpoint's shape.
+func TestHTTPAuthFailureAnswersInTheEndpointsFormat(t *testing.T) {
+	authID := component.MustNewID("fakeauth")
+	cfg := testConfig(t)
+	cfg.Protocols.HTTP.Get().ServerConfig.Auth = configoptional.Some(confighttp.AuthConfig{
+		Config: configauth.Config{AuthenticatorID: authID},
+	})
+	sink := new(consumertest.LogsSink)
+	s := startReceiverWithHost(t, cfg, sink, hostWithAuth{Host: componenttest.NewNopHost(), id: authID})
+
+	resp, err := http.Post(s.httpURL("/v1/audit/events"), jsonContentType, strings.NewReader(grantJSON))
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.JSONEq(t, `{"error":"no principal"}`, string(raw))
+
+	body, err := plogotlp.NewExportRequestFromLogs(logsOf(validEvent("u-1"))).MarshalProto()
+	require.NoError(t, err)
+	resp, err = http.Post(s.httpURL("/v1/logs"), protobufContentType, bytes.NewReader(body))
+	require.NoError(t, err)
+	raw, err = io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	var st spb.Status
+	require.NoError(t, proto.Unmarshal(raw, &st))
+	assert.Equal(t, int32(codes.Unauthenticated), st.Code)
+	assert.Equal(t, "no principal", st.Message)
+	assert.Empty(t, idsOf(sink))
 }
 
 func attributesByID(sink *consumertest.LogsSink) map[string]map[string]any {
