@@ -99,6 +99,8 @@ func TestNormalizeRejects(t *testing.T) {
 		"bad split":        {Type: TypeTimeline, SplitBy: "colour"},
 		"unknown stat":     {Type: TypeStats, Stat: "mean"},
 		"facet size limit": {Type: TypeFacets, FacetField: "actor", Size: -1},
+		"adhoc regex":      {AdhocFilters: []AdhocFilter{{Key: "actor", Operator: "=~", Value: "emp.*"}}},
+		"adhoc field":      {AdhocFilters: []AdhocFilter{{Key: "secret", Operator: "=", Value: "x"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := q.Normalize(); !errors.Is(err, ErrInvalidQuery) {
@@ -163,5 +165,16 @@ func TestIntervals(t *testing.T) {
 	}
 	if _, err := ParseInterval("5x"); !errors.Is(err, ErrInvalidQuery) {
 		t.Errorf("ParseInterval(5x) = %v", err)
+	}
+}
+
+func TestAdhocFiltersBecomeFilters(t *testing.T) {
+	q := Query{Filters: []Filter{{Field: "module", Values: []string{"bonuses"}}},
+		AdhocFilters: []AdhocFilter{{Key: "actor", Operator: "=", Value: "emp-1"}, {Key: "outcome", Operator: "!=", Value: "success"}}}
+	if err := q.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Filters) != 3 || q.Filters[1].Field != "actor" || q.Filters[2].Op != OpNeq || q.AdhocFilters != nil {
+		t.Fatalf("filters = %+v", q.Filters)
 	}
 }

@@ -73,6 +73,16 @@ type Query struct {
 	Limit      int      `json:"limit,omitempty"`
 	// Cursor continues a search after a previous page (its nextCursor).
 	Cursor string `json:"cursor,omitempty"`
+	// AdhocFilters are Grafana's ad hoc filters as the frontend forwards
+	// them; Normalize folds them into Filters.
+	AdhocFilters []AdhocFilter `json:"adhocFilters,omitempty"`
+}
+
+// AdhocFilter is one Grafana ad hoc filter (key, operator, value).
+type AdhocFilter struct {
+	Key      string `json:"key"`
+	Operator string `json:"operator"`
+	Value    string `json:"value"`
 }
 
 // TimeRange is the closed interval of event times a query covers.
@@ -135,6 +145,14 @@ func (q *Query) Normalize() error {
 	case q.Limit < 0 || q.Limit > MaxLimit:
 		return fmt.Errorf("%w: limit must be between 1 and %d, not %d", ErrInvalidQuery, MaxLimit, q.Limit)
 	}
+	for _, a := range q.AdhocFilters {
+		op := map[string]string{"=": OpEq, "!=": OpNeq}[a.Operator]
+		if op == "" {
+			return fmt.Errorf("%w: ad hoc filter on %s: operator must be = or !=, not %q", ErrInvalidQuery, a.Key, a.Operator)
+		}
+		q.Filters = append(q.Filters, Filter{Field: a.Key, Op: op, Values: []string{a.Value}})
+	}
+	q.AdhocFilters = nil
 	for i := range q.Filters {
 		if err := q.Filters[i].normalize(); err != nil {
 			return err
