@@ -43,7 +43,7 @@ bench: build ## benchmarks of each component and the end-to-end throughput table
 
 lint: ## go vet and staticcheck on every module; eslint on the plugin
 	go vet $(GO_PKGS)
-	GOFLAGS= go run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(GO_PKGS)
+	GOFLAGS= go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(GO_PKGS)
 	cd $(PLUGIN_DIR) && npm run lint
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)

@@ -43,7 +43,7 @@ echo "sending a demo load: 5,000 back-office audit events, 2% malformed on purpo
 echo "waiting for the events to become searchable"
 sleep 3
 echo
-"$BIN/auditctl" -es "$ES" summary -from 48h
+"$BIN/auditctl" summary -es "$ES" -from 48h
 echo
 echo "alerts that fired (from the collector's log notifier):"
 grep '"audit alert"' "$DATA/otelcol.log" | sed -E 's/.*"rule": ?"([^"]*)".*"state": ?"([^"]*)".*"summary": ?"([^"]*)".*/  \1 [\2] \3/' | sort | uniq -c | sort -rn | head -20 || echo "  none"
@@ -53,7 +53,7 @@ The pipeline is running. Send audit events to:
   OTLP gRPC      127.0.0.1:4317
   OTLP HTTP      http://127.0.0.1:4318/v1/logs
   JSON intake    curl -XPOST http://127.0.0.1:4318/v1/audit/events -d @event.json
-Search them:     $BIN/auditctl -es $ES search -q 'event.action:withdrawal.cancel'
+Search them:     $BIN/auditctl search -es $ES -q 'event.action:withdrawal.cancel'
 Press Ctrl-C to stop.
 MSG
 wait
