@@ -34,7 +34,7 @@ func (l *Log) Name() string { return l.name }
 // group, summary) is what the demo's summary parses.
 func (l *Log) Notify(_ context.Context, alerts []rule.Alert) error {
 	for _, a := range alerts {
-		l.logger.Warn(LogMessage,
+		l.logger.Info(LogMessage,
 			zap.String("rule", a.Rule),
 			zap.String("state", a.State.String()),
 			zap.String("severity", a.Severity),

@@ -40,9 +40,9 @@ type series struct {
 	Event       semconv.Event     `json:"event"`          // last matching event
 	// The text last notified as firing; a resolve notification repeats it
 	// (as Alertmanager keeps annotations) instead of "0 events in 5m".
-	Summary  string `json:"summary,omitempty"`
-	Message  string `json:"message,omitempty"`
-	Notified int    `json:"notified_count,omitempty"`
+	Summary       string `json:"summary,omitempty"`
+	Message       string `json:"message,omitempty"`
+	NotifiedCount int    `json:"notified_count,omitempty"`
 }
 
 // Evaluator runs rules over the audit stream. It is safe for concurrent use:
@@ -248,11 +248,11 @@ func (e *Evaluator) alert(r *Rule, key string, s *series, now time.Time, repeat 
 	}
 	if s.State == StateResolved {
 		a.EndsAt = now
-		a.Summary, a.Message, a.Count = s.Summary, s.Message, s.Notified
+		a.Summary, a.Message, a.Count = s.Summary, s.Message, s.NotifiedCount
 		return a
 	}
 	a.Summary, a.Message = r.render(r.summary, data), r.render(r.message, data)
-	s.Summary, s.Message, s.Notified = a.Summary, a.Message, count
+	s.Summary, s.Message, s.NotifiedCount = a.Summary, a.Message, count
 	return a
 }
 
