@@ -1,7 +1,10 @@
 package auditreceiver
 
 import (
+	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +107,30 @@ func TestParseTrustedProxies(t *testing.T) {
 
 	_, err = parseTrustedProxies([]string{"10.0.0.0/33"})
 	assert.ErrorIs(t, err, errTrustedProxyRange)
+}
+
+// TestREADMEDocumentsEveryOption keeps the README's option table complete
+// for the receiver's own settings (the configgrpc/confighttp ones are linked).
+func TestREADMEDocumentsEveryOption(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	var walk func(prefix string, typ reflect.Type)
+	walk = func(prefix string, typ reflect.Type) {
+		for i := range typ.NumField() {
+			field := typ.Field(i)
+			name := strings.Split(field.Tag.Get("mapstructure"), ",")[0]
+			if name == "" || !field.IsExported() {
+				continue // squashed core server settings and padding
+			}
+			path := prefix + name
+			switch field.Type {
+			case reflect.TypeFor[Protocols](), reflect.TypeFor[ValidationConfig](), reflect.TypeFor[EnrichmentConfig]():
+				walk(path+"::", field.Type)
+			default:
+				assert.True(t, strings.Contains(string(readme), "| `"+path+"` |"), "README option table lacks %s", path)
+			}
+		}
+	}
+	walk("", reflect.TypeFor[Config]())
+	walk("protocols::http::", reflect.TypeFor[HTTPConfig]())
 }
