@@ -13,6 +13,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/ottlfuncs"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
@@ -44,6 +45,9 @@ type compiledRule struct {
 	// a map lookup or one regex instead of an OTTL evaluation per rule.
 	cond *ottl.Condition[*ottllog.TransformContext]
 	fast *nameMatcher
+	// guard, when set, is the first operand of a top-level `and` in cond:
+	// when it is false, so is cond, and OTTL is not run.
+	guard func(plog.LogRecord) bool
 }
 
 // classifier applies the classification rules and module normalisation.
@@ -72,6 +76,7 @@ func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, e
 			if cr.cond, err = parser.ParseCondition(r.Condition); err != nil {
 				return nil, fmt.Errorf("rule %d (%s): %w", i, r.Name, err)
 			}
+			cr.guard = parseGuard(r.Condition)
 		}
 		c.rules = append(c.rules, cr)
 	}
@@ -116,9 +121,12 @@ func (c *classifier) classify(ctx context.Context, rl plog.ResourceLogs, sl plog
 			continue
 		}
 		var ok bool
-		if r.fast != nil {
+		switch {
+		case r.fast != nil:
 			ok = r.fast.match(lr.EventName())
-		} else {
+		case r.guard != nil && !r.guard(lr):
+			ok = false
+		default:
 			if tCtx == nil {
 				tCtx = ottllog.NewTransformContext(rl, sl, lr)
 			}
@@ -250,4 +258,92 @@ func (m *nameMatcher) match(name string) bool {
 		}
 	}
 	return false
+}
+
+// absentAttr is the guard `attributes["key"] == nil`.
+var absentAttr = regexp.MustCompile(`^attributes\[("(?:[^"\\]|\\.)*")\]\s*==\s*nil$`)
+
+// parseGuard returns a cheap test equivalent to the first operand of a
+// condition of the form `A and B [and ...]` (no top-level `or`), when A is
+// an event-name test or `attributes["key"] == nil`; nil otherwise.
+func parseGuard(cond string) func(plog.LogRecord) bool {
+	first, ok := firstConjunct(cond)
+	if !ok {
+		return nil
+	}
+	if m := parseNameMatcher(first); m != nil {
+		return func(lr plog.LogRecord) bool { return m.match(lr.EventName()) }
+	}
+	if sub := absentAttr.FindStringSubmatch(first); sub != nil {
+		key, err := strconv.Unquote(sub[1])
+		if err != nil {
+			return nil
+		}
+		return func(lr plog.LogRecord) bool {
+			v, present := lr.Attributes().Get(key)
+			return !present || v.Type() == pcommon.ValueTypeEmpty
+		}
+	}
+	return nil
+}
+
+// firstConjunct splits cond at its first top-level `and`, outside string
+// literals and parentheses, and strips one pair of enclosing parentheses.
+// It fails when cond has a top-level `or` (which binds looser than `and`)
+// or no top-level `and`.
+func firstConjunct(cond string) (string, bool) {
+	depth, inString, firstAnd := 0, false, -1
+	for i := 0; i < len(cond); i++ {
+		c := cond[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && isWordAt(cond, i, "or"):
+			return "", false
+		case depth == 0 && firstAnd < 0 && isWordAt(cond, i, "and"):
+			firstAnd = i
+		}
+	}
+	if firstAnd < 0 {
+		return "", false
+	}
+	first := strings.TrimSpace(cond[:firstAnd])
+	if strings.HasPrefix(first, "(") && strings.HasSuffix(first, ")") && enclosed(first) {
+		first = strings.TrimSpace(first[1 : len(first)-1])
+	}
+	return first, true
+}
+
+// isWordAt reports whether word stands alone at s[i:], between spaces.
+func isWordAt(s string, i int, word string) bool {
+	return i > 0 && s[i-1] == ' ' && strings.HasPrefix(s[i:], word+" ")
+}
+
+// enclosed reports whether the parenthesis opening s closes at its end.
+func enclosed(s string) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 && i != len(s)-1 {
+				return false
+			}
+		}
+	}
+	return depth == 0
 }

@@ -212,3 +212,59 @@ func TestNameMatcherAgreesWithOTTL(t *testing.T) {
 	assert.Nil(t, parseNameMatcher(`event_name == "a" and attributes["x"] == "y"`))
 	assert.Nil(t, parseNameMatcher(`event_name != "a"`))
 }
+
+// A guard may only say "false" where OTTL says false too.
+func TestGuardsNeverContradictOTTL(t *testing.T) {
+	parser, err := newLogParser(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	guarded := 0
+	for _, r := range defaultClassificationRules {
+		guard := parseGuard(r.Condition)
+		if guard == nil {
+			continue
+		}
+		guarded++
+		cond, err := parser.ParseCondition(r.Condition)
+		require.NoError(t, err)
+		for _, spec := range append(seedTaxonomy, struct{ action, category, severity, failedSeverity, failStatus string }{action: "auth.2fa"}) {
+			for _, outcome := range []string{"success", "failure", "denied"} {
+				for _, actor := range []string{"", semconv.ActorEmployee} {
+					for _, id := range []string{"emp-1", "svc-x", "job-y", "p-1"} {
+						ld, lr := newEvent(spec.action, outcome, semconv.AttrActorID, id)
+						if actor != "" {
+							lr.Attributes().PutStr(semconv.AttrActorType, actor)
+						}
+						want, err := cond.Eval(context.Background(), newTransformContext(ld.ResourceLogs().At(0), lr))
+						require.NoError(t, err, "%s on %s", r.Name, spec.action)
+						if !guard(lr) {
+							assert.False(t, want, "%s: guard false but OTTL true for %s/%s/%s/%s", r.Name, spec.action, outcome, actor, id)
+						}
+					}
+				}
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, guarded, 8, "outcome and actor-type rules are guarded")
+}
+
+func TestFirstConjunct(t *testing.T) {
+	for cond, want := range map[string]string{
+		`event_name == "a" and attributes["x"] == "y"`:                    `event_name == "a"`,
+		`(event_name == "a" or event_name == "b") and (x == 1 or y == 2)`: `event_name == "a" or event_name == "b"`,
+		`attributes["k"] == nil and IsMatch(attributes["u"], "^a and b")`: `attributes["k"] == nil`,
+		`(a) and (b)`: `a`,
+	} {
+		got, ok := firstConjunct(cond)
+		assert.True(t, ok, cond)
+		assert.Equal(t, want, got, cond)
+	}
+	for _, cond := range []string{
+		`event_name == "a" or event_name == "b" and x == 1`, // or binds looser
+		`event_name == "a and b"`,                           // "and" inside a string
+		`(a and b)`,                                         // no top-level and
+	} {
+		_, ok := firstConjunct(cond)
+		assert.False(t, ok, cond)
+	}
+	assert.Nil(t, parseGuard(`not event_name == "a" and x == 1`))
+}

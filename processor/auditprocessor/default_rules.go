@@ -147,7 +147,7 @@ var defaultClassificationRules = []ClassificationRule{
 	{
 		Name: "actor_player",
 		Condition: `attributes["audit.actor.type"] == nil and (IsMatch(attributes["user.id"], "^(p|player|plr|customer)[-_.:]")` +
-			` or ContainsValue(attributes["user.roles"], "player"))`,
+			` or (attributes["user.roles"] != nil and ContainsValue(attributes["user.roles"], "player")))`,
 		Set: Classification{ActorType: semconv.ActorPlayer},
 	},
 	{
