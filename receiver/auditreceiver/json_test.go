@@ -2,6 +2,7 @@ package auditreceiver
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -291,4 +292,39 @@ func TestJSONShapeMatchesSemconvEvent(t *testing.T) {
 		tag := jt.Field(i).Tag.Get("json")
 		assert.True(t, eventTags[tag], "intake field %q is not a semconv.Event field", tag)
 	}
+}
+
+// TestJSONCompressedBodies: confighttp decompresses, and the size limit
+// applies to the decompressed body, so a small bomb still gets 413.
+func TestJSONCompressedBodies(t *testing.T) {
+	sink := new(consumertest.LogsSink)
+	cfg := testConfig(t)
+	cfg.Protocols.HTTP.Get().ServerConfig.MaxRequestBodySize = 64 << 10
+	s := startReceiver(t, cfg, sink)
+	post := func(plain string) (int, string) {
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		_, err := zw.Write([]byte(plain))
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+		req, err := http.NewRequest(http.MethodPost, s.httpURL("/v1/audit/events"), &zipped)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", jsonContentType)
+		req.Header.Set("Content-Encoding", "gzip")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(raw)
+	}
+
+	status, body := post(grantJSON)
+	assert.Equal(t, http.StatusOK, status, body)
+	assert.Len(t, idsOf(sink), 1)
+
+	status, body = post(`{"comment":"` + strings.Repeat("a", 1<<20) + `"}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Contains(t, body, "larger than the 65536 bytes allowed")
+	assert.Len(t, idsOf(sink), 1)
 }
