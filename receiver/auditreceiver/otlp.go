@@ -179,10 +179,6 @@ func httpStatusOf(code codes.Code) int {
 		return http.StatusTooManyRequests
 	case codes.Unavailable:
 		return http.StatusServiceUnavailable
-	case codes.InvalidArgument:
-		return http.StatusBadRequest
-	case codes.Unauthenticated:
-		return http.StatusUnauthorized
 	default:
 		return http.StatusInternalServerError
 	}
