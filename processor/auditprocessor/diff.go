@@ -3,6 +3,7 @@ package auditprocessor // import "github.com/auditpipe/auditpipe/processor/audit
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -188,7 +189,7 @@ func walkArrays(path string, a, b []any, emit func(string, any, any) bool) bool 
 		if i < len(b) {
 			bv = b[i]
 		}
-		if !walkDiff(path+"["+strconv.Itoa(i)+"]", av, bv, i < len(a), i < len(b), emit) {
+		if !walkDiff(indexPath(path, i), av, bv, i < len(a), i < len(b), emit) {
 			return false
 		}
 	}
@@ -208,6 +209,18 @@ func childPath(parent, key string) string {
 	}
 	quoted, _ := json.Marshal(key)
 	return parent + "[" + string(quoted) + "]"
+}
+
+// indexPath is the path of element i of the array at path.
+func indexPath(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// jsonEncoder writes JSON without HTML escaping (<, >, & stay readable).
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 // scalarEqual compares JSON scalars; numbers compare by value so that 1 and
@@ -242,8 +255,7 @@ func (d differ) encode(changes []change, truncated bool) string {
 	// Keep room for the truncation marker and the closing brace.
 	budget := d.maxBytes - len(`,"`+truncatedKey+`":true}`)
 	entry := &bytes.Buffer{}
-	enc := json.NewEncoder(entry)
-	enc.SetEscapeHTML(false)
+	enc := jsonEncoder(entry)
 	written := 0
 	for _, c := range changes {
 		entry.Reset()

@@ -168,14 +168,12 @@ func (p *auditProcessor) processChange(lr plog.LogRecord) int {
 	var rd redaction
 	if p.redact != nil {
 		p.redact.redactAttributes(attrs, &rd)
-		p.redact.redactBody(lr.Body(), &rd)
+		p.redact.redactValue(lr.Body(), "body", "", &rd)
 		for _, c := range []struct {
 			key string
 			cv  *changeValue
 		}{{semconv.AttrChangeOld, &oldV}, {semconv.AttrChangeNew, &newV}} {
-			before := rd.count
-			p.redact.redactChange(c.cv, c.key, &rd)
-			if rd.count != before {
+			if p.redact.redactChange(c.cv, c.key, &rd) {
 				attrs.PutStr(c.key, c.cv.text)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -464,11 +463,6 @@ func (red *redactor) redactAttributes(attrs pcommon.Map, rd *redaction) {
 	}
 }
 
-// redactBody redacts a string body by value and a map body by key and value.
-func (red *redactor) redactBody(body pcommon.Value, rd *redaction) {
-	red.redactValue(body, "body", "", rd)
-}
-
 // redactWholeValue transforms a value under a sensitive key in place; it
 // returns false when the value must be removed instead (drop, or a type that
 // carries no secret text such as a bool).
@@ -518,31 +512,31 @@ func (red *redactor) redactValue(v pcommon.Value, attr, path string, rd *redacti
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
 		for i := 0; i < s.Len(); i++ {
-			red.redactValue(s.At(i), attr, path+"["+strconv.Itoa(i)+"]", rd)
+			red.redactValue(s.At(i), attr, indexPath(path, i), rd)
 		}
 	}
 }
 
 // redactChange redacts a parsed audit.change.old/new in place and rewrites
 // its text only when something changed, so untouched JSON keeps its bytes.
-func (red *redactor) redactChange(cv *changeValue, attr string, rd *redaction) {
+// It reports whether the text changed.
+func (red *redactor) redactChange(cv *changeValue, attr string, rd *redaction) bool {
 	if !cv.present {
-		return
+		return false
 	}
 	before := rd.count
 	if !cv.isJSON {
 		cv.text = red.redactText(cv.text, attr, "", rd)
-		return
+		return rd.count != before
 	}
 	cv.parsed = red.redactJSON(cv.parsed, attr, "", rd)
 	if rd.count == before {
-		return
+		return false
 	}
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(cv.parsed) // values came from the decoder: always encodable
+	_ = jsonEncoder(&buf).Encode(cv.parsed) // values came from the decoder: always encodable
 	cv.text = strings.TrimSuffix(buf.String(), "\n")
+	return true
 }
 
 func (red *redactor) redactJSON(v any, attr, path string, rd *redaction) any {
@@ -556,7 +550,7 @@ func (red *redactor) redactJSON(v any, attr, path string, rd *redaction) any {
 		return tv
 	case []any:
 		for i := range tv {
-			tv[i] = red.redactJSON(tv[i], attr, path+"["+strconv.Itoa(i)+"]", rd)
+			tv[i] = red.redactJSON(tv[i], attr, indexPath(path, i), rd)
 		}
 		return tv
 	case map[string]any:
@@ -682,11 +676,4 @@ func isPhone(m string) bool {
 		}
 	}
 	return n >= 8 && n <= 15
-}
-
-// jsonEncoder writes JSON without HTML escaping (<, >, & stay readable).
-func jsonEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc
 }
