@@ -97,11 +97,13 @@ func writeMessage(w http.ResponseWriter, status int, format string, args ...any)
 	writeJSON(w, status, map[string]string{"message": fmt.Sprintf(format, args...)})
 }
 
+// byUID finds a data source; an empty uid means the only one, as a
+// query without a datasource reference uses the default data source.
 func (g *Grafana) byUID(uid string) *DataSource {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, ds := range g.dss {
-		if ds.UID == uid {
+		if ds.UID == uid || uid == "" && len(g.dss) == 1 {
 			c := *ds
 			return &c
 		}
