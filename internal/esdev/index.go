@@ -395,7 +395,7 @@ func (ix *index) applyPending() {
 	}
 	ix.pending = ix.pending[:0]
 	ix.visible = ix.n
-	ix.live = nil
+	ix.live = ix.computeLive()
 }
 
 // refresh makes every write so far searchable. Caller holds ix.mu.
@@ -423,18 +423,17 @@ func (ix *index) flushLog() error {
 	return nil
 }
 
-// liveSet is the searchable documents. Caller holds ix.mu (read or write).
-func (ix *index) liveSet() *bitset {
-	if l := ix.live; l != nil && l.n == ix.visible {
-		return l
-	}
+// liveSet is the searchable documents, computed at each refresh so that
+// concurrent searches (holding the read lock) share it without writing.
+func (ix *index) liveSet() *bitset { return ix.live }
+
+func (ix *index) computeLive() *bitset {
 	l := fullBitset(ix.visible)
 	for i := range l.words {
 		if i < len(ix.deleted.words) {
 			l.words[i] &^= ix.deleted.words[i]
 		}
 	}
-	ix.live = l
 	return l
 }
 

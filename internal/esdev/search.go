@@ -480,40 +480,61 @@ func cmpDoc(a, b *hitCand) int {
 
 func (st *sorter) keysFor(shard int, ord uint32, dst []sortVal) []sortVal {
 	dst = dst[:0]
-	for i, sp := range st.specs {
-		col := st.cols[shard][i]
-		if col == nil || sp.field == "_score" || sp.field == "_doc" {
-			dst = append(dst, sortVal{})
-			continue
-		}
-		lo, hi := col.bounds(ord)
-		if hi == lo {
-			dst = append(dst, sortVal{})
-			continue
-		}
-		var best sortVal
-		for j := lo; j < hi; j++ {
-			var v sortVal
-			switch col.kind {
-			case kindInt:
-				v = sortVal{kind: 1, i: col.ints[j]}
-				if col.ftype == "date" {
-					v.i /= 1e6
-				}
-			case kindFloat:
-				v = sortVal{kind: 2, f: col.floats[j]}
-			case kindKeyword:
-				v = sortVal{kind: 3, s: col.dict[col.ids[j]]}
-			case kindIP:
-				v = sortVal{kind: 3, s: string(col.addrs[col.ids[j]].AsSlice())}
-			}
-			if j == lo || (cmpSortVal(v, best) < 0) != sp.desc {
-				best = v
-			}
-		}
-		dst = append(dst, best)
+	for i := range st.specs {
+		dst = append(dst, st.keyAt(shard, ord, i))
 	}
 	return dst
+}
+
+// keyAt is the sort key of spec i: the smallest value for ascending sorts,
+// the largest for descending ones, as Elasticsearch's default sort mode.
+func (st *sorter) keyAt(shard int, ord uint32, i int) sortVal {
+	sp := st.specs[i]
+	col := st.cols[shard][i]
+	if col == nil {
+		return sortVal{}
+	}
+	lo, hi := col.bounds(ord)
+	var best sortVal
+	for j := lo; j < hi; j++ {
+		var v sortVal
+		switch col.kind {
+		case kindInt:
+			v = sortVal{kind: 1, i: col.ints[j]}
+			if col.ftype == "date" {
+				v.i /= 1e6
+			}
+		case kindFloat:
+			v = sortVal{kind: 2, f: col.floats[j]}
+		case kindKeyword:
+			v = sortVal{kind: 3, s: col.dict[col.ids[j]]}
+		case kindIP:
+			v = sortVal{kind: 3, s: string(col.addrs[col.ids[j]].AsSlice())}
+		}
+		if j == lo || (cmpSortVal(v, best) < 0) != sp.desc {
+			best = v
+		}
+	}
+	return best
+}
+
+// worseOnFirstKey reports whether a document is already beaten by the worst
+// kept hit on the first sort field alone, which spares computing the others.
+func (st *sorter) worseOnFirstKey(shard int, ord uint32, worst *hitCand) bool {
+	sp := st.specs[0]
+	if sp.field == "_score" || sp.field == "_doc" {
+		return false
+	}
+	k := st.keyAt(shard, ord, 0)
+	w := worst.keys[0]
+	if k.kind == 0 || w.kind == 0 {
+		return false
+	}
+	c := cmpSortVal(k, w)
+	if sp.desc {
+		c = -c
+	}
+	return c > 0
 }
 
 type candHeap struct {
@@ -599,6 +620,9 @@ func topHits(req *searchRequest, shards []*shardResult) ([]any, any, error) {
 	if k > 0 {
 		for si, sh := range shards {
 			sh.res.bits.forEach(func(ord uint32) {
+				if after == nil && h.Len() == k && st.worseOnFirstKey(si, ord, h.items[0]) {
+					return
+				}
 				scratch.shard, scratch.ord, scratch.score = si, ord, sh.res.score(ord)
 				scratch.keys = st.keysFor(si, ord, scratch.keys)
 				if after != nil && st.compareAfter(&scratch, after) <= 0 {

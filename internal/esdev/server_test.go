@@ -410,3 +410,44 @@ func dropPath(v any, path []string) {
 		}
 	}
 }
+
+// TestConcurrentWritesAndSearches is mostly for the race detector.
+func TestConcurrentWritesAndSearches(t *testing.T) {
+	n := startNode(t, t.TempDir(), esdev.Config{RefreshInterval: time.Millisecond})
+	n.must("PUT", "/c/_doc/seed?refresh=true", `{"k":"v","message":"hello world","@timestamp":"2026-01-01T00:00:00Z"}`)
+	done := make(chan struct{})
+	errs := make(chan string, 16)
+	for w := 0; w < 2; w++ {
+		go func(w int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 30; i++ {
+				body := strings.Repeat(`{"index":{}}`+"\n"+`{"k":"v","message":"hello again","@timestamp":"2026-01-01T00:00:01Z"}`+"\n", 20)
+				if status, _ := n.raw("POST", "/c/_bulk", body); status != 200 {
+					errs <- "bulk failed"
+				}
+			}
+		}(w)
+	}
+	for s := 0; s < 2; s++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 30; i++ {
+				status, _ := n.raw("POST", "/c/_search", `{"query":{"match":{"message":"hello"}},"aggs":{"k":{"terms":{"field":"k.keyword"}}}}`)
+				if status != 200 {
+					errs <- "search failed"
+				}
+			}
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	n.must("POST", "/c/_refresh", "")
+	if c := n.must("POST", "/c/_count", "")["count"].(float64); c != 1201 {
+		t.Errorf("count = %v, want 1201", c)
+	}
+}
