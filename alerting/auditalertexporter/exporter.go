@@ -76,7 +76,7 @@ func newAlertExporter(ctx context.Context, set exporter.Settings, cfg *Config, c
 		return nil, err
 	}
 	e.evaluator = rule.NewEvaluator(rules, clock, set.Logger)
-	if err := e.telemetry.observeMatchErrors(e.evaluator); err != nil {
+	if err := e.telemetry.observeEvaluator(e.evaluator); err != nil {
 		return nil, err
 	}
 	if err := e.buildReceivers(ctx); err != nil {
@@ -308,15 +308,23 @@ func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
 	return t, errors.Join(errs...)
 }
 
-func (t *telemetry) observeMatchErrors(ev *rule.Evaluator) error {
-	_, err := t.meter.Int64ObservableCounter("otelcol_exporter_audit_alert_match_errors",
+// observeEvaluator exports the evaluator's own counters.
+func (t *telemetry) observeEvaluator(ev *rule.Evaluator) error {
+	_, err1 := t.meter.Int64ObservableCounter("otelcol_exporter_audit_alert_match_errors",
 		metric.WithDescription("Records on which a rule's OTTL condition failed to evaluate (counted as no match)."),
 		metric.WithUnit("{records}"),
 		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
 			o.Observe(ev.MatchErrors())
 			return nil
 		}))
-	return err
+	_, err2 := t.meter.Int64ObservableCounter("otelcol_exporter_audit_alert_group_overflow",
+		metric.WithDescription("Matching events ignored because their rule already tracked max_groups groups."),
+		metric.WithUnit("{records}"),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(ev.GroupOverflow())
+			return nil
+		}))
+	return errors.Join(err1, err2)
 }
 
 func (t *telemetry) recordTransition(ctx context.Context, a rule.Alert) {

@@ -30,6 +30,9 @@ const (
 	KindAbsence Kind = "absence"
 )
 
+// DefaultMaxGroups bounds the groups one rule tracks when max_groups is 0.
+const DefaultMaxGroups = 10000
+
 // defaultEveryWindow is how long an `every` alert stays active after its last
 // matching event when the rule sets no window.
 const defaultEveryWindow = 5 * time.Minute
@@ -42,7 +45,7 @@ var (
 	errNoWindow        = errors.New("window must be positive for this kind")
 	errThreshold       = errors.New("threshold must be at least 1")
 	errRateFactor      = errors.New("rate_factor must be greater than 1")
-	errNegative        = errors.New("for, repeat_interval, resolve_after and window must not be negative")
+	errNegative        = errors.New("for, repeat_interval, resolve_after, window and max_groups must not be negative")
 	errUnknownSeverity = errors.New("severity must be one of info, low, medium, high, critical")
 	errAbsenceGroupBy  = errors.New("absence needs group_by (e.g. service.name) to know which groups went silent")
 )
@@ -67,6 +70,10 @@ type Config struct {
 	// GroupBy lists attributes (record attributes first, then resource
 	// attributes) whose values split the rule into independent alerts.
 	GroupBy []string `mapstructure:"group_by"`
+	// MaxGroups bounds the groups (alerts and windows) the rule tracks, so
+	// a flood of distinct addresses cannot exhaust memory; events of new
+	// groups beyond it are ignored and counted. Default 10000.
+	MaxGroups int `mapstructure:"max_groups"`
 	// For is how long the condition must hold before the alert fires.
 	For time.Duration `mapstructure:"for"`
 	// RepeatInterval re-sends a still-firing alert this often; 0 never repeats.
@@ -111,7 +118,7 @@ func (c *Config) Validate() error {
 	if c.Match == "" {
 		errs = append(errs, errNoMatch)
 	}
-	if c.For < 0 || c.RepeatInterval < 0 || c.ResolveAfter < 0 || c.Window < 0 {
+	if c.For < 0 || c.RepeatInterval < 0 || c.ResolveAfter < 0 || c.Window < 0 || c.MaxGroups < 0 {
 		errs = append(errs, errNegative)
 	}
 	switch c.kind() {
@@ -191,6 +198,13 @@ func (c *Config) window() time.Duration {
 // without group_by.
 func (c *Config) perEvent() bool {
 	return c.kind() == KindEvery && len(c.GroupBy) == 0
+}
+
+func (c *Config) maxGroups() int {
+	if c.MaxGroups == 0 {
+		return DefaultMaxGroups
+	}
+	return c.MaxGroups
 }
 
 func (c *Config) sendResolved() bool {

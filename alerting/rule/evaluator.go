@@ -54,6 +54,7 @@ type Evaluator struct {
 	rules       []*Rule
 	series      map[string]map[string]*series // rule name -> group key -> series
 	matchErrors int64
+	overflow    int64
 }
 
 // NewEvaluator returns an evaluator of rules with no state.
@@ -85,6 +86,14 @@ func (e *Evaluator) MatchErrors() int64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.matchErrors
+}
+
+// GroupOverflow counts matching events ignored because their rule already
+// tracked max_groups groups.
+func (e *Evaluator) GroupOverflow() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.overflow
 }
 
 // ObserveLogs observes every record of ld and returns the notifications due.
@@ -132,6 +141,11 @@ func (e *Evaluator) Observe(ctx context.Context, rl plog.ResourceLogs, sl plog.S
 		}
 		s := e.series[r.Name()][key]
 		if s == nil {
+			if len(e.series[r.Name()]) >= r.cfg.maxGroups() {
+				e.overflow++
+				e.logger.Debug("alert rule tracks max_groups groups; event of a new group ignored", zap.String("rule", r.Name()), zap.String("group", key))
+				continue
+			}
 			s = &series{Group: group}
 			e.series[r.Name()][key] = s
 		}

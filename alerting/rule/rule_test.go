@@ -259,6 +259,26 @@ func TestRateComparesWindows(t *testing.T) {
 	assert.Equal(t, 6, fired[0].Count)
 }
 
+func TestMaxGroupsBoundsTrackedGroups(t *testing.T) {
+	clock := &fakeClock{now: monday10}
+	cfg := bruteForce
+	cfg.Threshold, cfg.MaxGroups = 2, 2
+	e := newEval(t, clock, cfg)
+	ctx := context.Background()
+	for _, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"} {
+		e.ObserveLogs(ctx, failedLogin(ip))
+	}
+	assert.Len(t, e.series["failed_logins"], 2)
+	assert.EqualValues(t, 2, e.GroupOverflow())
+	// Tracked groups still alert.
+	assert.Len(t, e.ObserveLogs(ctx, failedLogin("192.0.2.1")), 1)
+	// Once the window has passed, idle groups are forgotten and room is made.
+	e.Tick(monday10.Add(10 * time.Minute))
+	assert.Len(t, e.series["failed_logins"], 0)
+	assert.Empty(t, e.ObserveLogs(ctx, failedLogin("192.0.2.3")))
+	assert.Len(t, e.series["failed_logins"], 1)
+}
+
 func TestQuietHoursHoldNotificationUntilTheyEnd(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC)} // Monday night
 	cfg := bruteForce
