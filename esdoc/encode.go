@@ -252,9 +252,40 @@ func (w *writer) flattened(k, v string) {
 // isJSON reports whether v is valid JSON in valid UTF-8 (encoding/json
 // accepts invalid UTF-8 inside strings; Elasticsearch does not).
 func isJSON(v string) bool {
+	if !mayBeJSON(v) {
+		return false
+	}
 	// A read-only view of v's bytes: json.Valid does not retain or modify
 	// its argument, and copying 64 KiB change values would dominate the cost.
 	return utf8.ValidString(v) && json.Valid(unsafe.Slice(unsafe.StringData(v), len(v)))
+}
+
+// mayBeJSON rejects most plain text by its first and last characters,
+// sparing the full validation (which allocates an error for non-JSON).
+func mayBeJSON(v string) bool {
+	first, last := firstNonSpace(v), lastNonSpace(v)
+	switch first {
+	case '{':
+		return last == '}'
+	case '[':
+		return last == ']'
+	case '"':
+		return last == '"'
+	case 't', 'f':
+		return last == 'e'
+	case 'n':
+		return last == 'l'
+	}
+	return first == '-' || first >= '0' && first <= '9'
+}
+
+func lastNonSpace(v string) byte {
+	for i := len(v) - 1; i >= 0; i-- {
+		if !isSpace(v[i]) {
+			return v[i]
+		}
+	}
+	return 0
 }
 
 func firstNonSpace(v string) byte {

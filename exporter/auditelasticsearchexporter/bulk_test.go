@@ -210,10 +210,13 @@ func (s *scriptedES) serve(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"errors":%t,"items":[%s]}`, errors, strings.Join(items, ","))
 }
 
-func newUnitExporter(t *testing.T, url string, tel *componenttest.Telemetry) *esExporter {
+func newUnitExporter(t testing.TB, url string, tel *componenttest.Telemetry, adjust ...func(*Config)) *esExporter {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoints = []string{url}
+	for _, f := range adjust {
+		f(cfg)
+	}
 	set := exportertest.NewNopSettings(metadata.Type)
 	set.BuildInfo.Version = "1.2.3"
 	if tel != nil {
