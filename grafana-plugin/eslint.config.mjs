@@ -24,7 +24,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unsafe-function-type': 'off' },
   },
   {
-    files: ['**/*.mjs', '**/*.mts', 'tests/**/*.{js,mjs}'],
+    files: ['**/*.mjs', '**/*.mts'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The e2e runner passes functions to the browser (page.waitForFunction).
+    files: ['tests/e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
+    files: ['tests/page/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
   }
 );
