@@ -282,6 +282,9 @@ func (p *docParser) convert(path string, f *fieldMapping, v any) error {
 	if _, isObj := v.(map[string]any); isObj && f.Type != "flattened" {
 		return p.fail(path, f.Type, v)
 	}
+	if f.params["index"] == false && f.params["doc_values"] == false {
+		return nil // kept in _source only, as Elasticsearch does
+	}
 	switch f.Type {
 	case "keyword", "wildcard", "constant_keyword":
 		s := scalarString(v)
@@ -326,7 +329,7 @@ func (p *docParser) convert(path string, f *fieldMapping, v any) error {
 		}
 		p.add(fieldValue{path: path, ftype: "boolean", i: b})
 	case "flattened":
-		p.flatten(path, path, v)
+		p.flatten(path, path, v, f.IgnoreAbove)
 		return nil
 	}
 	for sub, sf := range f.Fields {
@@ -339,19 +342,22 @@ func (p *docParser) convert(path string, f *fieldMapping, v any) error {
 
 // flatten indexes every leaf of a flattened object twice, as Elasticsearch
 // does: under the root field (any-leaf search) and under root.key.path.
-func (p *docParser) flatten(root, path string, v any) {
+func (p *docParser) flatten(root, path string, v any, ignoreAbove int) {
 	switch x := v.(type) {
 	case nil:
 	case map[string]any:
 		for k, e := range x {
-			p.flatten(root, path+"."+k, e)
+			p.flatten(root, path+"."+k, e, ignoreAbove)
 		}
 	case []any:
 		for _, e := range x {
-			p.flatten(root, path, e)
+			p.flatten(root, path, e, ignoreAbove)
 		}
 	default:
 		s := scalarString(x)
+		if ignoreAbove > 0 && utf8.RuneCountInString(s) > ignoreAbove {
+			return
+		}
 		p.add(fieldValue{path: root, ftype: "flattened", s: s})
 		if path != root {
 			p.add(fieldValue{path: path, ftype: "flattened", s: s})
