@@ -116,6 +116,7 @@ func TestCollectorKilledWithPersistentQueue(t *testing.T) {
 	})
 	require.NoError(t, first.Process.Kill()) // SIGKILL: no shutdown, no flush
 	_ = first.Wait()
+	c.refresh(t, index)
 	indexedAtKill, acked := c.count(t, index, nil), ackedBatches(t, dir)
 	t.Logf("killed the exporter with %d documents indexed and %d events accepted", indexedAtKill, acked*childBatch)
 	require.Less(t, indexedAtKill, acked*childBatch, "the kill must leave accepted events in the persistent queue")

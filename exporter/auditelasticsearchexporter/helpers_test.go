@@ -73,7 +73,7 @@ type devServer struct {
 
 func startDevServer(t *testing.T, dir, addr string) *devServer {
 	t.Helper()
-	srv, err := esdev.New(esdev.Config{DataDir: dir, RefreshInterval: 100 * time.Millisecond})
+	srv, err := esdev.New(esdev.Config{DataDir: dir, RefreshInterval: 500 * time.Millisecond})
 	require.NoError(t, err)
 	var ln net.Listener
 	// The port of a stopped server may take a moment to be free again.
@@ -151,10 +151,17 @@ func (c *cluster) request(t *testing.T, method, path string, body any) (int, map
 	return res.StatusCode, out
 }
 
-// count refreshes index and counts the documents matching query.
-func (c *cluster) count(t *testing.T, index string, query map[string]any) int {
+// refresh makes every write to index searchable.
+func (c *cluster) refresh(t *testing.T, index string) {
 	t.Helper()
 	c.request(t, http.MethodPost, "/"+index+"/_refresh", nil)
+}
+
+// count counts the documents matching query that are searchable. Polls do
+// not refresh (the periodic refresh suffices and is much cheaper); exact
+// checks refresh first.
+func (c *cluster) count(t *testing.T, index string, query map[string]any) int {
+	t.Helper()
 	body := map[string]any{}
 	if query != nil {
 		body["query"] = query
@@ -184,14 +191,14 @@ func (c *cluster) searchHits(t *testing.T, index string, query map[string]any, s
 func (c *cluster) waitCount(t *testing.T, index string, want int, within time.Duration) int {
 	t.Helper()
 	deadline := time.Now().Add(within)
-	got := -1
 	for time.Now().Before(deadline) {
-		if got = c.count(t, index, nil); got >= want {
+		if got := c.count(t, index, nil); got >= want {
 			return got
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond)
 	}
-	return got
+	c.refresh(t, index)
+	return c.count(t, index, nil)
 }
 
 // testConfig is a config for c with a unique dataset, so that tests against
@@ -302,7 +309,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", within, what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -311,6 +318,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 // none is stored twice).
 func (c *cluster) requireExactly(t *testing.T, index string, evs []semconv.Event) {
 	t.Helper()
+	c.refresh(t, index)
 	require.Equal(t, len(evs), c.count(t, index, nil), "documents in %s", index)
 	const page = 1000
 	for i := 0; i < len(evs); i += page {
