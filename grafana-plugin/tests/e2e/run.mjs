@@ -222,6 +222,13 @@ async function openEvent(page, grafanaURL, module) {
   }
   assert.ok((await article.innerText()).includes(ev.actor_id), 'the detail names the actor');
   log(`event ${id}: ${await changedRows.count()} changed field(s), chain ${stored.chain?.status}`);
+  // Add a comment; it is stored by the backend and shown after the reload.
+  const note = `checked by e2e ${Date.now()}`;
+  await article.getByLabel('Comment', { exact: true }).fill(note);
+  await article.getByLabel('Tags').fill('e2e, reviewed');
+  await article.getByRole('button', { name: 'Add comment' }).click();
+  await article.getByText(note).waitFor({ timeout: 30000 });
+  log(`comment added to ${id}`);
   await shot(page.locator('[role="dialog"]').last(), 'event-detail.png');
   await page.keyboard.press('Escape');
   await article.waitFor({ state: 'detached' });
@@ -304,6 +311,26 @@ function parseCSVLine(line) {
   return out;
 }
 
+/** Flow 6: every query of the provisioned Audit overview dashboard runs without error and returns data. */
+async function dashboard(grafanaURL) {
+  const dash = JSON.parse(readFileSync(path.join(pluginDir, 'provisioning/dashboards/audit-overview.json'), 'utf8'));
+  const targets = dash.panels.flatMap((p) => p.targets.map((t) => [p.title, t]));
+  targets.push(...dash.annotations.list.filter((a) => a.target).map((a) => [`annotation ${a.name}`, a.target]));
+  const now = Date.now();
+  for (const [title, target] of targets) {
+    const res = await fetch(`${grafanaURL}/api/ds/query`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: String(now - 86400000), to: String(now), queries: [{ ...target, intervalMs: 60000, maxDataPoints: 500 }] }),
+    });
+    const result = (await res.json()).results?.[target.refId];
+    assert.ok(result && !result.error, `${title}: ${result?.error}`);
+    const rows = (result.frames ?? []).reduce((n, f) => n + (f.data.values[0]?.length ?? 0), 0);
+    assert.ok(rows > 0, `${title} returns data`);
+  }
+  log(`dashboard: ${targets.length} queries return data`);
+}
+
 /** Flow 5: the variable editor lists a field's values from the backend. */
 async function variable(page) {
   const v = page.getByTestId('variable-section');
@@ -328,6 +355,7 @@ async function main() {
   const id = await openEvent(page, grafanaURL, module);
   await exportCSV(page, grafanaURL, module, id);
   await variable(page);
+  await dashboard(grafanaURL);
   log('all browser flows passed');
 }
 
