@@ -243,8 +243,3 @@ func formatDate(ns int64, loc *time.Location) string {
 	}
 	return time.Unix(0, ns).In(loc).Format(esDateLayout)
 }
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
