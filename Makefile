@@ -13,16 +13,16 @@ help: ## list the targets
 build: otelcol tools plugin-backend ## build every binary into ./bin and the plugin backend into grafana-plugin/dist
 
 otelcol: ## build the collector distribution (bin/otelcol-audit) from the committed generated sources
-	cd cmd/otelcol-audit && go build -trimpath -o $(BIN)/otelcol-audit .
+	cd cmd/otelcol-audit && go build -o $(BIN)/otelcol-audit .
 
 generate-otelcol: ## regenerate cmd/otelcol-audit from builder-config.yaml with the OpenTelemetry Collector Builder
 	GOFLAGS= go run $(BUILDER) --config builder-config.yaml --skip-compilation
 
 tools: ## build esdev, auditgen and auditctl into ./bin
-	go build -trimpath -o $(BIN)/ ./cmd/esdev ./cmd/auditgen ./cmd/auditctl
+	go build -o $(BIN)/ ./cmd/esdev ./cmd/auditgen ./cmd/auditctl
 
 plugin-backend: ## build the Grafana plugin backend binary
-	cd $(PLUGIN_DIR) && go build -trimpath -o dist/gpx_auditpipe_linux_amd64 ./pkg
+	cd $(PLUGIN_DIR) && go build -o dist/gpx_auditpipe_linux_amd64 ./pkg
 
 plugin-frontend: ## install and build the Grafana plugin frontend
 	cd $(PLUGIN_DIR) && npm ci --no-audit --no-fund && npm run build

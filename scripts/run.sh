@@ -41,12 +41,21 @@ echo "sending a demo load: 5,000 back-office audit events, 2% malformed on purpo
 "$BIN/auditgen" -endpoint 127.0.0.1:4317 -total 5000 -malformed 0.02 -seed "$(date +%s)"
 
 echo "waiting for the events to become searchable"
-sleep 3
+count() { curl -fsS "$ES/logs-audit-*/_count" 2>/dev/null | sed -E 's/.*"count":([0-9]+).*/\1/'; }
+last=-1
+for _ in $(seq 1 60); do
+  now=$(count || echo 0)
+  [ "$now" = "$last" ] && [ "$now" != 0 ] && break
+  last=$now
+  sleep 2
+done
 echo
 "$BIN/auditctl" summary -es "$ES" -from 48h
 echo
-echo "alerts that fired (from the collector's log notifier):"
-grep '"audit alert"' "$DATA/otelcol.log" | sed -E 's/.*"rule": ?"([^"]*)".*"state": ?"([^"]*)".*"summary": ?"([^"]*)".*/  \1 [\2] \3/' | sort | uniq -c | sort -rn | head -20 || echo "  none"
+echo "alerts that fired (from the collector's log notifier), by rule:"
+grep -F 'audit alert' "$DATA/otelcol.log" | grep -F '"state": "firing"' |
+  sed -E 's/.*"rule": "([^"]*)".*"severity": "([^"]*)".*"summary": "([^"]*)".*/\1|\2|\3/' |
+  awk -F'|' '{n[$1]++; sev[$1]=$2; last[$1]=$3} END {for (r in n) printf "  %-28s %-9s %5d  latest: %s\n", r, sev[r], n[r], last[r]; if (length(n) == 0) print "  none"}'
 cat <<MSG
 
 The pipeline is running. Send audit events to:
