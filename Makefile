@@ -36,7 +36,7 @@ test-go: ## Go tests of every module, including the end-to-end suite against the
 	AUDITPIPE_BIN_DIR=$(BIN) go test -count=1 -timeout 40m $(GO_PKGS)
 
 test-frontend: ## plugin typecheck, lint, unit tests, build and browser tests
-	cd $(PLUGIN_DIR) && npm run typecheck && npm run lint && npm test && npm run build && npm run e2e
+	cd $(PLUGIN_DIR) && { test -d node_modules || npm ci --no-audit --no-fund; } && npm run typecheck && npm run lint && npm test && npm run build && npm run e2e
 
 bench: build ## benchmarks of each component and the end-to-end throughput table (bench/RESULTS.md)
 	scripts/bench.sh

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/cenkalti/backoff/v5"
 	"go.uber.org/zap"
@@ -106,7 +107,8 @@ func (d *Dispatcher) Enqueue(alerts []rule.Alert) {
 	}
 }
 
-// Shutdown stops accepting batches and delivers what is queued until ctx ends.
+// Shutdown stops accepting batches and delivers what is queued for at most
+// the drain timeout or until ctx ends; the rest is dropped and counted.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	if d.closed {
@@ -117,26 +119,50 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	started := d.started
 	d.mu.Unlock()
 	if !started {
+		d.dropQueued()
 		return nil
 	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
+	drain := time.NewTimer(orDefault(d.cfg.DrainTimeout, DefaultDrainTimeout))
+	defer drain.Stop()
+	var err error
 	select {
 	case <-d.done:
 		return nil
+	case <-drain.C:
 	case <-ctx.Done():
-		d.cancel()
-		<-d.done
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	d.cancel()
+	<-d.done
+	d.dropQueued()
+	return err
+}
+
+// dropQueued counts and logs the batches still queued at shutdown.
+func (d *Dispatcher) dropQueued() {
+	d.mu.Lock()
+	queued := d.queue
+	d.queue = nil
+	d.mu.Unlock()
+	n := 0
+	for _, b := range queued {
+		n += len(b)
+	}
+	if n == 0 {
+		return
+	}
+	d.recorder.Dropped(d.Name(), n)
+	d.logger.Warn("alert notifications still queued at shutdown were dropped", zap.Int("alerts", n))
 }
 
 func (d *Dispatcher) run(ctx context.Context) {
 	defer close(d.done)
 	defer d.cancel()
-	for {
+	for ctx.Err() == nil { // once cancelled, Shutdown counts what is left
 		batch, closed := d.next()
 		if batch == nil {
 			if closed {

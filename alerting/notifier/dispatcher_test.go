@@ -161,6 +161,23 @@ func TestBlockedNotifierDoesNotBlockOthers(t *testing.T) {
 	assert.Positive(t, rec.get(rec.dropped, "stuck"))
 }
 
+func TestDispatcherShutdownDrainsForAtMostTheDrainTimeout(t *testing.T) {
+	f := &fakeNotifier{name: "limited"}
+	rec := newRecorder()
+	cfg := Config{RateLimit: RateLimitConfig{PerSecond: 0.001, Burst: 1}, DrainTimeout: 10 * time.Millisecond}
+	d := NewDispatcher(f, cfg, zap.NewNop(), rec)
+	for _, n := range []string{"a", "b", "c", "d"} {
+		d.Enqueue(alertNamed(n))
+	}
+	d.Start()
+	// A context without deadline, as the collector passes: the drain timeout
+	// alone ends the wait for the rate limiter.
+	require.NoError(t, d.Shutdown(context.Background()))
+	assert.Len(t, f.delivered(), 1, "the burst allows one batch")
+	assert.Equal(t, 1, rec.get(rec.failed, "limited"), "the batch waiting for the limiter fails")
+	assert.Equal(t, 2, rec.get(rec.dropped, "limited"), "the batches still queued are dropped")
+}
+
 func TestDispatcherShutdownIsIdempotentAndSafeWithoutStart(t *testing.T) {
 	rec := newRecorder()
 	d := NewDispatcher(&fakeNotifier{name: "n"}, Config{}, zap.NewNop(), rec)

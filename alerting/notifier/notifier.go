@@ -30,6 +30,7 @@ const (
 	DefaultRatePerSecond   = 1.0
 	DefaultRateBurst       = 10
 	DefaultQueueSize       = 100
+	DefaultDrainTimeout    = 5 * time.Second
 )
 
 var (
@@ -57,6 +58,10 @@ type Config struct {
 	// QueueSize bounds the batches waiting for this notifier; when full the
 	// oldest batch is dropped, counted and logged.
 	QueueSize int `mapstructure:"queue_size"`
+	// DrainTimeout bounds how long shutdown keeps delivering queued batches
+	// (at the rate limit); what is left then is dropped, counted and logged,
+	// so a long queue never holds the collector's shutdown.
+	DrainTimeout time.Duration `mapstructure:"drain_timeout"`
 }
 
 // RetryConfig is an exponential backoff between delivery attempts.

@@ -92,7 +92,10 @@ func builtinRedactionRules() []redactRule {
 		}},
 		{name: "secret_assignment", action: ActionDrop, det: &detector{
 			// password=..., "api_key": "..." and the like inside free text.
-			re: regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"',;&]+`),
+			// The value runs to the next space or quote: passwords hold
+			// & , ; and the like, and redacting a trailing query parameter
+			// too is the safe side of the trade.
+			re: regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"']+`),
 			worthScanning: func(s string, f textFeatures) bool {
 				return f.assign && (containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
 					containsFold(s, "token") || containsFold(s, "key"))

@@ -218,7 +218,8 @@ func secretCorpus() []secret {
 		out = append(out, secret{kind: "keyed", key: kv[0], value: kv[1]})
 	}
 	for _, s := range []string{"password=Hunter2024!", "pwd: s3cr3t-value", `"api_key": "zz9yy8xx7"`,
-		"token=abcdef123456", "secret='x-42-y'", "client_secret=CS-00991122"} {
+		"token=abcdef123456", "secret='x-42-y'", "client_secret=CS-00991122",
+		"password=&jvE*#z7?I8CI4", "passwd=a;b,c&d=e"} {
 		_, v, _ := strings.Cut(s, s[strings.IndexAny(s, "=:"):strings.IndexAny(s, "=:")+1])
 		v = strings.Trim(strings.TrimSpace(v), `"'`)
 		out = append(out, secret{kind: "secret_assignment", value: s, core: []string{v}})
