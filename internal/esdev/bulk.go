@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
@@ -60,7 +61,7 @@ func (s *Server) handleBulk(r *http.Request, defaultIndex string) (int, any, err
 		if refresh == "true" || refresh == "wait_for" || refresh == "" && r.URL.Query().Has("refresh") {
 			err = ix.refresh()
 		} else {
-			err = ix.flushText()
+			err = errors.Join(ix.flushText(), ix.flushLog())
 		}
 		ix.mu.Unlock()
 		if err != nil {
@@ -308,8 +309,11 @@ func (s *Server) handleDoc(r *http.Request, name string, parts []string) (int, a
 		res := s.execute(a, touched)
 		for ix := range touched {
 			ix.mu.Lock()
-			_ = ix.flushText()
+			err = errors.Join(ix.flushText(), ix.flushLog())
 			ix.mu.Unlock()
+			if err != nil {
+				return 0, nil, err
+			}
 		}
 		return s.singleWriteResult(r, res)
 	}
