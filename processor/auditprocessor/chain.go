@@ -87,10 +87,7 @@ func (c *chainer) chain(ctx context.Context, ld plog.Logs) (int, error) {
 				attrs.PutStr(semconv.AttrChainStream, stream)
 				attrs.PutInt(semconv.AttrChainSeq, st.Seq)
 				attrs.Remove(semconv.AttrChainHash)
-				hash, err := chain.Hash(st.Hash, semconv.EventFromLogRecord(rl.Resource(), lr))
-				if err != nil {
-					return 0, err
-				}
+				hash := chain.Hash(st.Hash, semconv.EventFromLogRecord(rl.Resource(), lr))
 				attrs.PutStr(semconv.AttrChainHash, hash)
 				st.Hash = hash
 				heads[stream] = st

@@ -75,12 +75,8 @@ func Chain(events []semconv.Event) {
 		e.ChainStream = e.Tenant
 		seq[e.ChainStream]++
 		e.ChainSeq = seq[e.ChainStream]
-		h, err := chain.Hash(prev[e.ChainStream], *e)
-		if err != nil {
-			panic(err)
-		}
-		e.ChainHash = h
-		prev[e.ChainStream] = h
+		e.ChainHash = chain.Hash(prev[e.ChainStream], *e)
+		prev[e.ChainStream] = e.ChainHash
 	}
 }
 
