@@ -69,6 +69,29 @@ type devServer struct {
 	srv     *esdev.Server
 	http    *http.Server
 	stopped bool
+	// bulkBudget is how many more _bulk requests the node serves before it
+	// answers them all with 429; negative: no limit.
+	bulkBudget *atomic.Int64
+}
+
+// limitBulks serves the next n _bulk requests and answers every later one
+// with 429 until called again; n < 0 lifts the limit. Unlike esdev's random
+// fault injection it makes "part of the load indexed, the rest waiting"
+// certain.
+func (d *devServer) limitBulks(n int64) { d.bulkBudget.Store(n) }
+
+func (d *devServer) budgetBulks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/_bulk") && d.bulkBudget.Load() >= 0 && d.bulkBudget.Add(-1) < 0 {
+			d.bulkBudget.Store(0)
+			w.Header().Set("X-Elastic-Product", "Elasticsearch")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"type":"es_rejected_execution_exception","reason":"bulk budget of the test used up"},"status":429}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func startDevServer(t *testing.T, dir, addr string) *devServer {
@@ -86,9 +109,11 @@ func startDevServer(t *testing.T, dir, addr string) *devServer {
 		time.Sleep(50 * time.Millisecond)
 	}
 	require.NoError(t, err)
-	hs := &http.Server{Handler: gunzip(srv.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return &devServer{t: t, dir: dir, addr: ln.Addr().String(), srv: srv, http: hs}
+	d := &devServer{t: t, dir: dir, addr: ln.Addr().String(), srv: srv, bulkBudget: new(atomic.Int64)}
+	d.bulkBudget.Store(-1)
+	d.http = &http.Server{Handler: d.budgetBulks(srv.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = d.http.Serve(ln) }()
+	return d
 }
 
 // stop closes connections and flushes the store, like a node going down.
@@ -107,8 +132,8 @@ func (d *devServer) restart() {
 	*d = *startDevServer(d.t, d.dir, d.addr)
 }
 
-// gunzip decodes gzip request bodies, which Elasticsearch accepts and
-// esdev does not.
+// gunzip decodes gzip request bodies for the scripted Elasticsearch of the
+// unit tests, as Elasticsearch (and esdev) do.
 func gunzip(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Content-Encoding") == "gzip" {

@@ -217,4 +217,3 @@ func TestIndexManagementDisabledWritesWithoutTemplates(t *testing.T) {
 	status, _ := c.request(t, http.MethodGet, "/_ilm/policy/"+policy, nil)
 	assert.Equal(t, http.StatusNotFound, status, "no policy installed with index management off")
 }
-
