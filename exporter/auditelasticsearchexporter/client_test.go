@@ -1,0 +1,103 @@
+package auditelasticsearchexporter
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
+// recordingES answers every request with success and keeps the headers and
+// decoded body of the last _bulk.
+type recordingES struct {
+	mu     sync.Mutex
+	header http.Header
+	body   string
+}
+
+func (s *recordingES) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	if r.URL.Path != "/_bulk" {
+		_, _ = io.WriteString(w, `{"acknowledged":true}`)
+		return
+	}
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = zr
+	}
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.header, s.body = r.Header.Clone(), string(raw)
+	s.mu.Unlock()
+	_, _ = io.WriteString(w, `{"errors":false,"items":[]}`)
+}
+
+// lastBulk sends two events and returns what the cluster received.
+func lastBulk(t *testing.T, adjust func(*Config)) (http.Header, string) {
+	t.Helper()
+	es := &recordingES{}
+	ts := httptest.NewServer(http.HandlerFunc(es.serve))
+	t.Cleanup(ts.Close)
+	exp := newUnitExporter(t, ts.URL, nil, adjust)
+	evs := events(30, 2)
+	require.NoError(t, exp.pushLogs(context.Background(), toLogs(evs)))
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	require.NotNil(t, es.header, "no bulk request received")
+	assert.Contains(t, es.body, evs[1].ID)
+	return es.header, es.body
+}
+
+func TestClientSendsCredentialsCompressionAndUserAgent(t *testing.T) {
+	t.Run("basic auth, gzip", func(t *testing.T) {
+		h, _ := lastBulk(t, func(cfg *Config) {
+			cfg.User, cfg.Password = "auditpipe", configopaque.String("s3cret")
+		})
+		req := &http.Request{Header: h}
+		user, pass, ok := req.BasicAuth()
+		assert.True(t, ok)
+		assert.Equal(t, "auditpipe", user)
+		assert.Equal(t, "s3cret", pass)
+		assert.Equal(t, "gzip", h.Get("Content-Encoding"), "gzip is the default")
+		assert.Equal(t, "auditpipe/1.2.3", h.Get("User-Agent"))
+	})
+	t.Run("api key wins over user", func(t *testing.T) {
+		h, _ := lastBulk(t, func(cfg *Config) {
+			cfg.User, cfg.Password = "auditpipe", configopaque.String("s3cret")
+			cfg.APIKey = configopaque.String("a2V5OnNlY3JldA==")
+		})
+		// HTTP auth schemes are case-insensitive; the client writes "APIKey".
+		scheme, key, _ := strings.Cut(h.Get("Authorization"), " ")
+		assert.True(t, strings.EqualFold("ApiKey", scheme), "scheme %q", scheme)
+		assert.Equal(t, "a2V5OnNlY3JldA==", key)
+	})
+	t.Run("no compression, headers override the user agent", func(t *testing.T) {
+		h, _ := lastBulk(t, func(cfg *Config) {
+			cfg.ClientConfig.Compression = "none"
+			cfg.ClientConfig.Headers = configopaque.MapList{
+				{Name: "User-Agent", Value: "audit-shipper/7"},
+				{Name: "X-Tenant", Value: "eu"},
+			}
+		})
+		assert.Empty(t, h.Get("Content-Encoding"))
+		assert.Equal(t, "audit-shipper/7", h.Get("User-Agent"))
+		assert.Equal(t, "eu", h.Get("X-Tenant"))
+	})
+}
