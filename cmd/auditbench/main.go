@@ -1,0 +1,140 @@
+// Command auditbench measures the whole pipeline on this machine, as `make
+// bench` runs it: the built otelcol-audit on its default configuration fed
+// by auditgen over OTLP, once into an accepting sink (an Elasticsearch API
+// that acknowledges every document and stores nothing) and once into esdev.
+// It writes bench/RESULTS.md with the figures, the machine and the method.
+//
+//	go run ./cmd/auditbench -bin ./bin -gobench bench/go-bench.txt -out bench/RESULTS.md
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "auditbench:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	bin             string
+	out             string
+	goBench         string
+	events          int
+	rate            int
+	latencyDuration time.Duration
+}
+
+func run(ctx context.Context, args []string) error {
+	var o options
+	fs := flag.NewFlagSet("auditbench", flag.ContinueOnError)
+	fs.StringVar(&o.bin, "bin", "bin", "directory holding otelcol-audit, esdev and auditgen")
+	fs.StringVar(&o.out, "out", "bench/RESULTS.md", "results file to write")
+	fs.StringVar(&o.goBench, "gobench", "", "output of the component `go test -bench` run to summarise in the results")
+	fs.IntVar(&o.events, "events", 100_000, "events per throughput run")
+	fs.IntVar(&o.rate, "rate", 2_000, "events per second of the background load while latency is probed")
+	fs.DurationVar(&o.latencyDuration, "latency-duration", 45*time.Second, "how long latency is probed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.events < 1 || o.rate < 1 || o.latencyDuration <= 0 {
+		return errors.New("-events, -rate and -latency-duration must be positive")
+	}
+	machine := describeMachine()
+
+	sinkRow, err := benchSink(ctx, o)
+	if err != nil {
+		return fmt.Errorf("accepting sink: %w", err)
+	}
+	esdevRow, err := benchESDev(ctx, o)
+	if err != nil {
+		return fmt.Errorf("esdev: %w", err)
+	}
+	machine.loadAfter = loadAverage()
+
+	res := results{machine: machine, opts: o, rows: []row{sinkRow, esdevRow}}
+	if o.goBench != "" {
+		if res.goBench, err = goBenchSummary(o.goBench); err != nil {
+			return err
+		}
+	}
+	fmt.Print(res.table())
+	return res.write(o.out)
+}
+
+// row is one line of the table: a destination measured end to end.
+type row struct {
+	name       string
+	throughput throughput
+	latency    latencyRun
+}
+
+func benchSink(ctx context.Context, o options) (row, error) {
+	sink, err := startAcceptingSink()
+	if err != nil {
+		return row{}, err
+	}
+	defer sink.close()
+	return benchPipeline(ctx, o, "OTLP → accepting sink", sink.url, sinkDestination{sink})
+}
+
+func benchESDev(ctx context.Context, o options) (row, error) {
+	dir, err := os.MkdirTemp("", "auditbench-esdev")
+	if err != nil {
+		return row{}, err
+	}
+	defer os.RemoveAll(dir)
+	es, url, err := startESDev(ctx, o.bin, dir)
+	if err != nil {
+		return row{}, err
+	}
+	defer es.stop()
+	return benchPipeline(ctx, o, "OTLP → esdev", url, esdevDestination{url: url})
+}
+
+// benchPipeline starts a collector writing to esURL, warms it up, then
+// measures throughput and latency.
+func benchPipeline(ctx context.Context, o options, name, esURL string, dst destination) (row, error) {
+	dir, err := os.MkdirTemp("", "auditbench-collector")
+	if err != nil {
+		return row{}, err
+	}
+	defer os.RemoveAll(dir)
+	col, err := startCollector(ctx, o.bin, dir, esURL)
+	if err != nil {
+		return row{}, err
+	}
+	defer col.stop()
+
+	fmt.Printf("%s: warming up\n", name)
+	const warmup = 5_000
+	if _, err := auditgen(ctx, o.bin, col.grpcAddr, "-total", fmt.Sprint(warmup), "-seed", "1"); err != nil {
+		return row{}, err
+	}
+	if err := waitDocuments(ctx, dst, warmup, 2*time.Minute); err != nil {
+		return row{}, fmt.Errorf("warm-up: %w (collector log: %s)", err, col.log)
+	}
+	fmt.Printf("%s: throughput, %d events\n", name, o.events)
+	tp, err := measureThroughput(ctx, o.bin, col, dst, o.events, 2)
+	if err != nil {
+		return row{}, fmt.Errorf("throughput: %w (collector log: %s)", err, col.log)
+	}
+	fmt.Printf("%s: latency, probes for %s under %d events/s\n", name, o.latencyDuration, o.rate)
+	lat, err := measureLatency(ctx, o.bin, col, dst, o.rate, o.latencyDuration, 3)
+	if err != nil {
+		return row{}, fmt.Errorf("latency: %w (collector log: %s)", err, col.log)
+	}
+	return row{name: name, throughput: tp, latency: lat}, nil
+}
