@@ -28,16 +28,18 @@ type collector struct {
 	grpcAddr string
 	httpAddr string
 	health   string
+	metrics  string // the collector's own Prometheus metrics
 }
 
 // writeCollectorConfig writes a config for one test: every port free, state
 // in the test's temp dir, logs as JSON so alert lines can be parsed.
-func writeCollectorConfig(t *testing.T, o collectorOptions) (path, grpcAddr, httpAddr, health string) {
+func writeCollectorConfig(t *testing.T, o collectorOptions) *collector {
 	t.Helper()
 	dir := t.TempDir()
-	grpcAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	httpAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	grpcAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	healthAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	metricsPort := freePort(t)
 	limit := o.limitMiB
 	if limit == 0 {
 		limit = 512
@@ -102,25 +104,31 @@ service:
     logs:
       encoding: json
     metrics:
-      level: none
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: %[8]d
   extensions: [health_check, file_storage]
   pipelines:
     logs:
       receivers: [audit]
       processors: [memory_limiter, audit]
       exporters: [audit_elasticsearch, audit_alert]
-`, healthAddr, filepath.Join(dir, "storage"), grpcAddr, httpAddr, limit, limit/4, o.esURL)
-	path = filepath.Join(dir, "config.yaml")
+`, healthAddr, filepath.Join(dir, "storage"), grpcAddr, httpAddr, limit, limit/4, o.esURL, metricsPort)
+	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path, grpcAddr, httpAddr, "http://" + healthAddr
+	return &collector{config: path, grpcAddr: grpcAddr, httpAddr: httpAddr, health: "http://" + healthAddr,
+		metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)}
 }
 
 func startCollector(t *testing.T, o collectorOptions) *collector {
 	t.Helper()
-	path, grpcAddr, httpAddr, health := writeCollectorConfig(t, o)
-	c := &collector{config: path, grpcAddr: grpcAddr, httpAddr: httpAddr, health: health}
+	c := writeCollectorConfig(t, o)
 	c.restart(t)
 	return c
 }
