@@ -61,8 +61,9 @@ func (s *Server) handleBulk(r *http.Request, defaultIndex string) (int, any, err
 		if refresh == "true" || refresh == "wait_for" || refresh == "" && r.URL.Query().Has("refresh") {
 			err = ix.refresh()
 		} else {
-			err = errors.Join(ix.flushText(), ix.flushLog())
+			err = ix.flushText()
 		}
+		err = errors.Join(err, ix.persist())
 		ix.mu.Unlock()
 		if err != nil {
 			return 0, nil, err
@@ -281,7 +282,16 @@ func (s *Server) handleDoc(r *http.Request, name string, parts []string) (int, a
 		if s.roll(s.currentFaults().RejectRequestsRatio) {
 			return 0, nil, rejectedError()
 		}
-		res := s.execute(bulkAction{op: "delete", index: name, id: id}, map[*index]bool{})
+		touched := map[*index]bool{}
+		res := s.execute(bulkAction{op: "delete", index: name, id: id}, touched)
+		for ix := range touched {
+			ix.mu.Lock()
+			err := errors.Join(ix.flushText(), ix.persist())
+			ix.mu.Unlock()
+			if err != nil {
+				return 0, nil, err
+			}
+		}
 		return s.singleWriteResult(r, res)
 	case http.MethodPut, http.MethodPost:
 		if s.roll(s.currentFaults().RejectRequestsRatio) {
@@ -309,7 +319,7 @@ func (s *Server) handleDoc(r *http.Request, name string, parts []string) (int, a
 		res := s.execute(a, touched)
 		for ix := range touched {
 			ix.mu.Lock()
-			err = errors.Join(ix.flushText(), ix.flushLog())
+			err = errors.Join(ix.flushText(), ix.persist())
 			ix.mu.Unlock()
 			if err != nil {
 				return 0, nil, err

@@ -71,6 +71,7 @@ type index struct {
 	w         *bufio.Writer
 	logSize   int64
 	flushedTo int64
+	syncedTo  int64
 
 	// paths caches prefix+key concatenations: documents of one index repeat
 	// the same field names, and building them dominated parsing allocations.
@@ -201,7 +202,7 @@ done:
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return err
 	}
-	ix.log, ix.logSize, ix.flushedTo = f, off, off
+	ix.log, ix.logSize, ix.flushedTo, ix.syncedTo = f, off, off, off
 	ix.w = bufio.NewWriterSize(f, 1<<20)
 	if err := ix.flushText(); err != nil {
 		return err
@@ -409,6 +410,24 @@ func (ix *index) refresh() error {
 	if ix.visible != ix.n || len(ix.pending) > 0 {
 		ix.applyPending()
 	}
+	return nil
+}
+
+// persist makes the writes so far durable before they are answered, as
+// Elasticsearch's default translog durability ("request") does: the log is
+// written out and fsynced, so neither a killed process nor a crashed
+// machine loses an acknowledged write. Caller holds ix.mu.
+func (ix *index) persist() error {
+	if ix.syncedTo == ix.logSize {
+		return nil
+	}
+	if err := ix.flushLog(); err != nil {
+		return err
+	}
+	if err := ix.log.Sync(); err != nil {
+		return err
+	}
+	ix.syncedTo = ix.logSize
 	return nil
 }
 

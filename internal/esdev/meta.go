@@ -147,11 +147,28 @@ func (s *Server) saveMeta() error {
 	if err != nil {
 		return err
 	}
-	tmp := s.metaPath() + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	return writeFileDurably(s.metaPath(), b)
+}
+
+// writeFileDurably replaces path atomically and fsyncs the new content
+// before the change is answered: after a crash the file is whole, old or new.
+func writeFileDurably(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, s.metaPath())
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // ---- templates ----

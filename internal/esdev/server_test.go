@@ -464,6 +464,8 @@ func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 {"k":"b"}
 `)
 	n.must("PUT", "/logs/_doc/3", `{"k":"c"}`)
+	n.must("PUT", "/logs/_doc/4", `{"k":"d"}`)
+	n.must("DELETE", "/logs/_doc/4", "")
 
 	crashed := t.TempDir()
 	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
@@ -487,5 +489,8 @@ func TestKillKeepsAcknowledgedWrites(t *testing.T) {
 	m.must("POST", "/logs/_refresh", "")
 	if c := m.must("POST", "/logs/_count", "")["count"].(float64); c != 3 {
 		t.Fatalf("count after a kill = %v, want the 3 acknowledged documents", c)
+	}
+	if status, _ := m.do("GET", "/logs/_doc/4", ""); status != 404 {
+		t.Errorf("an acknowledged delete was lost by the kill: GET = %d", status)
 	}
 }
