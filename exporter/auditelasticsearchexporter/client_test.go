@@ -12,7 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // recordingES answers every request with success and keeps the headers and
@@ -100,4 +102,22 @@ func TestClientSendsCredentialsCompressionAndUserAgent(t *testing.T) {
 		assert.Equal(t, "audit-shipper/7", h.Get("User-Agent"))
 		assert.Equal(t, "eu", h.Get("X-Tenant"))
 	})
+}
+
+func TestBulkLatencyIsRecorded(t *testing.T) {
+	es := &recordingES{}
+	ts := httptest.NewServer(http.HandlerFunc(es.serve))
+	t.Cleanup(ts.Close)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	exp := newUnitExporter(t, ts.URL, tel)
+	require.NoError(t, exp.pushLogs(context.Background(), toLogs(events(31, 3))))
+	require.NoError(t, exp.pushLogs(context.Background(), toLogs(events(32, 3))))
+
+	m, err := tel.GetMetric("auditpipe.elasticsearch.bulk.duration")
+	require.NoError(t, err)
+	points := m.Data.(metricdata.Histogram[float64]).DataPoints
+	require.Len(t, points, 1)
+	assert.Equal(t, uint64(2), points[0].Count, "one measurement per bulk request")
+	assert.Equal(t, int64(6), documentCount(t, tel, "indexed"))
 }

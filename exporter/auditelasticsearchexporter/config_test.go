@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/auditpipe/auditpipe/exporter/auditelasticsearchexporter/internal/metadata"
 )
@@ -70,6 +71,18 @@ func TestLoadConfigCloud(t *testing.T) {
 	require.NoError(t, confmap.Validate(cfg))
 	assert.Empty(t, cfg.endpoints())
 	assert.Equal(t, "c29tZS1rZXk=", string(cfg.APIKey))
+}
+
+// The queue and its batches can be sized in bytes as well as in items.
+func TestLoadConfigBatchingByBytes(t *testing.T) {
+	cfg := loadConfig(t, "bytes")
+	require.NoError(t, confmap.Validate(cfg))
+	q := cfg.QueueBatchConfig.Get()
+	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, q.Sizer)
+	assert.Equal(t, int64(256<<20), q.QueueSize)
+	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, q.Batch.Get().Sizer)
+	assert.Equal(t, int64(1<<20), q.Batch.Get().MinSize)
+	assert.Equal(t, int64(5<<20), q.Batch.Get().MaxSize)
 }
 
 func TestConfigValidateErrors(t *testing.T) {
