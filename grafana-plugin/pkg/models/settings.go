@@ -136,6 +136,12 @@ func RoleAtLeast(role, required string) bool {
 	return ok && have >= roleRank[required]
 }
 
+// ValidRole tells whether role is one of Grafana's org roles.
+func ValidRole(role string) bool {
+	_, ok := roleRank[role]
+	return ok
+}
+
 // ClientConfig turns the settings into a query client configuration.
 func (s *Settings) ClientConfig() (query.Config, error) {
 	cfg := query.Config{Addresses: s.URLs, Index: s.Index}

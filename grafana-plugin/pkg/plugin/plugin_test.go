@@ -406,19 +406,27 @@ func TestRunStreamPushesOnlyNewEvents(t *testing.T) {
 	ticker := manualTicker{c: make(chan time.Time)}
 	f := newFixture(t, 50, nil, Options{Now: clock, NewTicker: func(time.Duration) Ticker { return ticker }})
 
-	sub, _ := f.ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: "tail/A"})
-	if sub.Status != backend.SubscribeStreamStatusOK {
-		t.Fatalf("subscribe: %v", sub.Status)
-	}
-	if sub, _ := f.ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: "other"}); sub.Status != backend.SubscribeStreamStatusNotFound {
-		t.Fatalf("subscribe other: %v", sub.Status)
+	for path, want := range map[string]backend.SubscribeStreamStatus{
+		"tail/Viewer/A": backend.SubscribeStreamStatusOK,
+		"tail/Viewer":   backend.SubscribeStreamStatusOK,
+		// A Viewer must not join a channel whose RunStream unmasks values.
+		"tail/Editor/A": backend.SubscribeStreamStatusPermissionDenied,
+		"tail/Chief/A":  backend.SubscribeStreamStatusNotFound,
+		"tail":          backend.SubscribeStreamStatusNotFound,
+		"other":         backend.SubscribeStreamStatusNotFound,
+	} {
+		sub, _ := f.ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: path, PluginContext: pluginContext("Viewer")})
+		if sub.Status != want {
+			t.Fatalf("viewer subscribes to %s: %v, want %v", path, sub.Status, want)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sink := frameSink{frames: make(chan []byte, 10)}
 	done := make(chan error, 1)
 	go func() {
-		done <- f.ds.RunStream(ctx, &backend.RunStreamRequest{Path: "tail/A", PluginContext: pluginContext("Viewer"),
+		// Grafana passes the first subscriber's context: the path's role decides masking.
+		done <- f.ds.RunStream(ctx, &backend.RunStreamRequest{Path: "tail/Viewer/A", PluginContext: pluginContext("Admin"),
 			Data: json.RawMessage(`{"filters":[{"field":"module","values":["bonuses"]}]}`)},
 			backend.NewStreamSender(sink))
 	}()
@@ -440,6 +448,7 @@ func TestRunStreamPushesOnlyNewEvents(t *testing.T) {
 	}
 	close(sink.frames)
 	ids := map[string]int{}
+	masked := 0
 	for raw := range sink.frames {
 		var fr data.Frame
 		if err := json.Unmarshal(raw, &fr); err != nil {
@@ -450,7 +459,14 @@ func TestRunStreamPushesOnlyNewEvents(t *testing.T) {
 			if m := fr.Fields[7].At(i).(string); m != "bonuses" {
 				t.Fatalf("tail sent module %s", m)
 			}
+			if old := fr.Fields[9].At(i).(string); old != "" && old != Masked {
+				t.Fatalf("a Viewer tail sent old value %q in clear", old)
+			}
+			masked += strings.Count(fr.Fields[9].At(i).(string), Masked)
 		}
+	}
+	if masked == 0 {
+		t.Fatal("no tailed event had an old value to mask")
 	}
 	if len(ids) != 20 {
 		t.Fatalf("tail sent %d distinct events, want the 20 new bonuses events", len(ids))

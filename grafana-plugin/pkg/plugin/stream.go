@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,15 +17,33 @@ import (
 // TailPollInterval is how often a live tail asks for new events.
 const TailPollInterval = time.Second
 
-// tailPath is the channel path prefix of live tails: ds/<uid>/tail[/<any>].
+// tailPath is the channel path prefix of live tails: ds/<uid>/tail/<role>[/<key>].
+//
+// Grafana runs one RunStream per channel and shares it with every
+// subscriber, with the plugin context of the first. The role in the path
+// decides masking, and SubscribeStream admits only users of that role, so a
+// Viewer never joins an Editor's unmasked tail. The frontend puts a hash of
+// the query in <key>, so different queries get different channels.
 const tailPath = "tail"
 
-func isTailPath(p string) bool { return p == tailPath || strings.HasPrefix(p, tailPath+"/") }
+// tailRole returns the role segment of a tail channel path.
+func tailRole(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, tailPath+"/")
+	if !ok {
+		return "", false
+	}
+	role, _, _ := strings.Cut(rest, "/")
+	return role, models.ValidRole(role)
+}
 
-// SubscribeStream admits subscriptions to tail channels.
+// SubscribeStream admits users to the tail channels of their own role.
 func (d *Datasource) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
-	if !isTailPath(req.Path) {
+	role, ok := tailRole(req.Path)
+	if !ok {
 		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
+	}
+	if role != userRole(req.PluginContext.User) {
+		return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusPermissionDenied}, nil
 	}
 	if len(req.Data) > 0 {
 		var q query.Query
@@ -45,7 +64,7 @@ func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamReques
 }
 
 // RunStream pushes events matching the query (req.Data, an AuditQuery) that
-// arrive after the stream started, polling every TailPollInterval with
+// arrive after the stream started, masked as the channel's role requires, polling every TailPollInterval with
 // search_after so no event is sent twice.
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
 	var q query.Query
@@ -58,7 +77,11 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	if err := q.Normalize(); err != nil {
 		return err
 	}
-	masked := !models.RoleAtLeast(userRole(req.PluginContext.User), d.settings.UnmaskRole)
+	role, ok := tailRole(req.Path)
+	if !ok {
+		return fmt.Errorf("not a tail channel: %s", req.Path)
+	}
+	masked := !models.RoleAtLeast(role, d.settings.UnmaskRole)
 	from := d.now().UTC()
 	cursor := ""
 	ticker := d.newTicker(TailPollInterval)
