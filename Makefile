@@ -3,9 +3,10 @@ SHELL := /bin/bash
 BIN   := $(CURDIR)/bin
 PLUGIN_DIR := grafana-plugin
 BUILDER := go.opentelemetry.io/collector/cmd/builder@v0.162.0
-GO_PKGS := ./... ./grafana-plugin/... ./cmd/otelcol-audit/...
+# Every Go package of the three modules; not ./grafana-plugin/...: its node_modules holds Go code.
+GO_PKGS := ./... ./grafana-plugin/pkg/... ./cmd/otelcol-audit/...
 
-.PHONY: help build otelcol tools plugin-backend plugin-frontend run test test-go test-frontend test-e2e bench lint fuzz clean
+.PHONY: help build otelcol generate-otelcol tools plugin-backend plugin-frontend run test test-go test-frontend bench lint fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
