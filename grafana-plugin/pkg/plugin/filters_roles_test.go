@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/auditpipe/auditpipe/query"
 	"github.com/auditpipe/auditpipe/semconv"
@@ -139,5 +140,36 @@ func TestHealthReportsRejectedCredentials(t *testing.T) {
 	if res.Status != backend.HealthStatusError || !strings.HasPrefix(res.Message, "Authentication failed") ||
 		!strings.Contains(res.Message, "unable to authenticate") {
 		t.Fatalf("health with rejected credentials = %v %q", res.Status, res.Message)
+	}
+}
+
+// Grafana alerting evaluates rules server-side through QueryData and reads
+// time series (wide frames: a time field and number fields with labels) or
+// single numbers; timeline and stats answer in those shapes.
+func TestAlertingFrameShapes(t *testing.T) {
+	f := newFixture(t, 500, nil, Options{})
+	res, _ := f.ds.QueryData(context.Background(), &backend.QueryDataRequest{
+		PluginContext: pluginContext("Viewer"),
+		Queries: []backend.DataQuery{
+			dataQuery("failures", map[string]any{"queryType": "timeline", "interval": "5m", "splitBy": "outcome"}),
+			dataQuery("critical", map[string]any{"queryType": "stats", "stat": "critical"}),
+		},
+	})
+	seen := map[string]bool{}
+	for _, fr := range res.Responses["failures"].Frames {
+		if typ := fr.TimeSeriesSchema().Type; typ != data.TimeSeriesTypeWide {
+			t.Fatalf("timeline frame is %v, want a wide time series", typ)
+		}
+		if fr.Fields[1].Type() != data.FieldTypeFloat64 || fr.Rows() < 24*12 {
+			t.Fatalf("timeline values: %v, %d rows (want one per 5 minutes of 24 h)", fr.Fields[1].Type(), fr.Rows())
+		}
+		seen[fr.Fields[1].Labels.String()] = true
+	}
+	if len(seen) < 2 {
+		t.Fatalf("split timeline series labels: %v, want one series per outcome", seen)
+	}
+	stat := res.Responses["critical"].Frames[0]
+	if len(stat.Fields) != 1 || stat.Rows() != 1 || stat.Fields[0].Type() != data.FieldTypeFloat64 {
+		t.Fatalf("stats frame: %d fields, %d rows", len(stat.Fields), stat.Rows())
 	}
 }
