@@ -1,9 +1,10 @@
-import { dateTime, FieldType, createDataFrame, TimeRange } from '@grafana/data';
-import { lastValueFrom } from 'rxjs';
+import { dateTime, DataQueryRequest, FieldType, createDataFrame, LiveChannelScope, OrgRole, TimeRange } from '@grafana/data';
+import { config, GrafanaLiveSrv, LiveDataStreamOptions, setGrafanaLiveSrv } from '@grafana/runtime';
+import { lastValueFrom, of } from 'rxjs';
 
 import { fakeBackendSrv } from './__fixtures__/backendSrv';
 import { newDataSource } from './__fixtures__/datasource';
-import { filenameFromDisposition } from './datasource';
+import { filenameFromDisposition, tailChannelPath } from './datasource';
 import { AuditQuery } from './types';
 
 const range: TimeRange = {
@@ -124,5 +125,84 @@ describe('annotations', () => {
         tags: ['module:limits', 'action:limit.change', 'outcome:success', 'vip', 'reviewed'],
       },
     ]);
+  });
+});
+
+describe('live tail', () => {
+  let streams: LiveDataStreamOptions[];
+  beforeEach(() => {
+    streams = [];
+    setGrafanaLiveSrv({
+      getDataStream: (options: LiveDataStreamOptions) => {
+        streams.push(options);
+        return of({ key: options.key, data: [] });
+      },
+    } as unknown as GrafanaLiveSrv);
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Editor };
+  });
+
+  const request = (targets: AuditQuery[], extra: Partial<DataQueryRequest<AuditQuery>> = {}) =>
+    ({
+      targets,
+      range,
+      scopedVars: {},
+      filters: [{ key: 'module', operator: '=', value: 'bonuses' }],
+      interval: '1m',
+      intervalMs: 60000,
+      requestId: 'r1',
+      app: 'explore',
+      ...extra,
+    }) as unknown as DataQueryRequest<AuditQuery>;
+
+  it('streams search queries in Explore live mode over a role-bound channel, other queries as usual', async () => {
+    const calls = fakeBackendSrv(() => ({ data: { results: {} } }));
+    const ds = newDataSource({}, { mod: 'kyc' });
+    const search: AuditQuery = { refId: 'A', queryType: 'search', query: 'module:$mod', limit: 50 };
+    const timeline: AuditQuery = { refId: 'B', queryType: 'timeline' };
+    await lastValueFrom(ds.query(request([search, timeline], { liveStreaming: true })));
+
+    expect(streams).toHaveLength(1);
+    const { addr, key, buffer } = streams[0];
+    expect(key).toBe('A-tail');
+    expect(buffer?.maxLength).toBe(50);
+    expect(addr.scope).toBe(LiveChannelScope.DataSource);
+    expect(addr.stream).toBe('audit');
+    expect(addr.path).toMatch(/^tail\/Editor\/[0-9a-z]+$/);
+    expect(addr.data).toEqual({
+      queryType: 'search',
+      query: 'module:kyc',
+      limit: 50,
+      filters: [{ field: 'module', op: 'eq', values: ['bonuses'] }],
+      splitBy: undefined,
+      facetField: undefined,
+      interval: undefined,
+    });
+    // Only the timeline goes to /api/ds/query.
+    expect(calls).toHaveLength(1);
+    expect((calls[0].data as { queries: AuditQuery[] }).queries.map((q) => q.refId)).toEqual(['B']);
+  });
+
+  it('shows the latest page and then streams a query marked live outside Explore', async () => {
+    const calls = fakeBackendSrv(() => ({ data: { results: {} } }));
+    const ds = newDataSource();
+    await lastValueFrom(ds.query(request([{ refId: 'A', queryType: 'search', live: true }], { app: 'dashboard' })));
+    expect(streams).toHaveLength(1);
+    expect((calls[0].data as { queries: AuditQuery[] }).queries.map((q) => q.refId)).toEqual(['A']);
+  });
+
+  it('does not stream otherwise', async () => {
+    const calls = fakeBackendSrv(() => ({ data: { results: {} } }));
+    const ds = newDataSource();
+    await lastValueFrom(ds.query(request([{ refId: 'A', queryType: 'search' }])));
+    expect(streams).toHaveLength(0);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('names one channel per query and role', () => {
+    const q = { queryType: 'search', query: 'outcome:failure' };
+    expect(tailChannelPath('Viewer', q)).toBe(tailChannelPath('Viewer', { ...q }));
+    expect(tailChannelPath('Editor', q).split('/')[1]).toBe('Editor');
+    expect(tailChannelPath('Viewer', q).split('/')[2]).not.toBe(tailChannelPath('Viewer', { ...q, query: 'outcome:success' }).split('/')[2]);
+    expect(tailChannelPath(undefined, q)).toMatch(/^tail\/Viewer\//);
   });
 });

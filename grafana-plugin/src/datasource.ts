@@ -2,15 +2,18 @@ import {
   AdHocVariableFilter,
   CoreApp,
   DataFrame,
+  DataQueryRequest,
+  DataQueryResponse,
   DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
   LegacyMetricFindQueryOptions,
+  LiveChannelScope,
   MetricFindValue,
   ScopedVars,
   TimeRange,
 } from '@grafana/data';
-import { DataSourceWithBackend, getBackendSrv, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
-import { lastValueFrom, of } from 'rxjs';
+import { config, DataSourceWithBackend, getBackendSrv, getGrafanaLiveSrv, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { lastValueFrom, merge, Observable, of } from 'rxjs';
 
 import { framesToAnnotations } from './annotations';
 import {
@@ -62,6 +65,42 @@ export class DataSource extends DataSourceWithBackend<AuditQuery, AuditDataSourc
 
   filterQuery(query: AuditQuery): boolean {
     return !query.hide;
+  }
+
+  /**
+   * Search queries tail new events over Grafana Live (the backend's
+   * RunStream) in Explore's live mode, and when the query sets `live` (the
+   * dashboard's live tail panel), where the latest page is shown first.
+   */
+  query(request: DataQueryRequest<AuditQuery>): Observable<DataQueryResponse> {
+    const tails = request.targets.filter(
+      (q) => !q.hide && (q.queryType ?? 'search') === 'search' && (request.liveStreaming || q.live)
+    );
+    if (tails.length === 0) {
+      return super.query(request);
+    }
+    const streams = tails.map((q) => this.tail(this.applyTemplateVariables(q, request.scopedVars, request.filters)));
+    // Explore's live mode shows only what arrives, as it does for Loki.
+    const pages = request.liveStreaming ? request.targets.filter((q) => !tails.includes(q)) : request.targets;
+    return pages.length > 0 ? merge(super.query({ ...request, targets: pages }), ...streams) : merge(...streams);
+  }
+
+  private tail(query: AuditQuery): Observable<DataQueryResponse> {
+    // The channel data is the query alone, so equal queries share a channel.
+    const wire: Partial<AuditQuery> = { ...query };
+    for (const k of ['refId', 'hide', 'key', 'datasource', 'live'] as const) {
+      delete wire[k];
+    }
+    return getGrafanaLiveSrv().getDataStream({
+      key: `${query.refId}-tail`,
+      addr: {
+        scope: LiveChannelScope.DataSource,
+        stream: this.uid,
+        path: tailChannelPath(config.bootData?.user?.orgRole, wire),
+        data: wire,
+      },
+      buffer: { maxLength: query.limit ?? DEFAULT_QUERY.limit },
+    });
   }
 
   applyTemplateVariables(query: AuditQuery, scopedVars: ScopedVars, adhoc?: AdHocVariableFilter[]): AuditQuery {
@@ -169,6 +208,30 @@ export class DataSource extends DataSourceWithBackend<AuditQuery, AuditDataSourc
     const fallback = `audit-events.${EXPORT_EXTENSIONS[format]}`;
     return { blob: res.data, filename: filenameFromDisposition(res.headers?.get('content-disposition')) ?? fallback };
   }
+}
+
+/**
+ * tailChannelPath names the live channel of a query: `tail/<role>/<hash>`.
+ * Grafana shares one backend stream per channel, so the backend masks by the
+ * role in the path and admits only users of that role; the hash gives each
+ * query its own channel.
+ */
+export function tailChannelPath(orgRole: string | undefined, query: object): string {
+  return `tail/${orgRole || 'Viewer'}/${hash53(JSON.stringify(query))}`;
+}
+
+/** hash53 is cyrb53: a fast 53-bit string hash, as base 36. */
+function hash53(s: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 export function isFilterField(s: string): s is FilterField {

@@ -27,7 +27,9 @@ describe('Audit overview dashboard', () => {
         'Live tail',
       ])
     );
-    expect(dashboard.panels.find((p) => p.title === 'Live tail')?.type).toBe('logs');
+    const tail = dashboard.panels.find((p) => p.title === 'Live tail');
+    expect(tail?.type).toBe('logs');
+    expect(tail?.targets[0]).toMatchObject({ queryType: 'search', live: true });
   });
 
   it('only uses query types and fields the backend knows, on the provisioned data source', () => {

@@ -40,6 +40,8 @@ export interface AuditQuery extends DataQuery {
   stat?: StatKind;
   sort?: 'desc' | 'asc';
   limit?: number;
+  /** search only: keep streaming new events over Grafana Live after the first page. */
+  live?: boolean;
 }
 
 export const DEFAULT_QUERY: Partial<AuditQuery> = {

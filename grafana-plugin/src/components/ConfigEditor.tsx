@@ -200,7 +200,7 @@ export function ConfigEditor(props: Props) {
       <FieldSet label="Self-audit">
         <Field htmlFor="config-self-audit"
           label="OTLP endpoint"
-          description="OTLP/HTTP endpoint (host:port) that receives an audit event for every search, export and comment made through this data source. Empty disables self-audit."
+          description="OTLP/HTTP endpoint (host:port) that receives an audit event for every export and comment made through this data source; while it fails, both are refused. Empty: they are only logged."
         >
           <Input
             id="config-self-audit"

@@ -12,10 +12,10 @@
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), E2E_KEEP=1 keeps the
 // temporary directory, E2E_SKIP_PAGE_BUILD=1 reuses tests/page/dist,
-// E2E_REBUILD_PLUGIN=1 rebuilds an existing plugin binary, GRAFANA_URL runs the @grafana/plugin-e2e specs
-// in tests/grafana/ against a real Grafana instead (see FRONTEND.md).
+// GRAFANA_URL also runs the @grafana/plugin-e2e specs in tests/grafana/
+// against a real Grafana (see FRONTEND.md).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -78,10 +78,10 @@ async function buildAndStart() {
   mkdirSync(bin);
   run('go', ['build', '-o', bin + '/', './cmd/esdev'], repoRoot);
   run('go', ['build', '-o', bin + '/', './tests/seed', './pkg/devserver'], pluginDir);
+  // Always (re)build: go build is incremental, and a stale binary in dist/
+  // (from make plugin-backend or an earlier run) would test old code.
   const pluginBinary = path.join(pluginDir, 'dist/gpx_auditpipe_linux_amd64');
-  if (!existsSync(pluginBinary) || process.env.E2E_REBUILD_PLUGIN) {
-    run('go', ['build', '-o', pluginBinary, './pkg'], pluginDir);
-  }
+  run('go', ['build', '-o', pluginBinary, './pkg'], pluginDir);
   if (!process.env.E2E_SKIP_PAGE_BUILD) {
     run('npx', ['webpack', '--config', 'tests/webpack.e2e.mjs'], pluginDir);
   }
@@ -230,7 +230,11 @@ async function openEvent(page, grafanaURL, module) {
   await article.getByRole('button', { name: 'Add comment' }).click();
   await article.getByText(note).waitFor({ timeout: 30000 });
   log(`comment added to ${id}`);
+  // A taller window shows the whole drawer, from "Who" to the comments.
+  await page.setViewportSize({ width: 1280, height: 1500 });
+  await article.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shot(page.locator('[role="dialog"]').last(), 'event-detail.png');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.keyboard.press('Escape');
   await article.waitFor({ state: 'detached' });
   return id;
