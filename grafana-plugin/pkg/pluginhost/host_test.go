@@ -214,6 +214,9 @@ func TestGrafanaShapedAPIThroughRealPlugin(t *testing.T) {
 // TestRealGrafana runs the query checks through a real Grafana when
 // GRAFANA_URL points at one with this plugin installed and a data source
 // (uid GRAFANA_DS_UID, default "auditpipe") over audit data.
+// TestRealGrafana runs QueryData, CheckHealth and CallResource checks
+// through a real Grafana's HTTP API, with the plugin installed there and a
+// data source (uid GRAFANA_DS_UID, default auditpipe) holding audit data.
 func TestRealGrafana(t *testing.T) {
 	url := os.Getenv("GRAFANA_URL")
 	if url == "" {
@@ -223,29 +226,53 @@ func TestRealGrafana(t *testing.T) {
 	if uid == "" {
 		uid = "auditpipe"
 	}
-	body, _ := json.Marshal(map[string]any{"from": "now-7d", "to": "now", "queries": []map[string]any{
+	grafana := func(method, path string, body any) []byte {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			raw, _ := json.Marshal(body)
+			rd = bytes.NewReader(raw)
+		}
+		req, _ := http.NewRequest(method, strings.TrimSuffix(url, "/")+path, rd)
+		req.Header.Set("Content-Type", "application/json")
+		if user := os.Getenv("GRAFANA_USER"); user != "" {
+			req.SetBasicAuth(user, os.Getenv("GRAFANA_PASSWORD"))
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("Grafana %s %s: %d %s", method, path, res.StatusCode, raw)
+		}
+		return raw
+	}
+
+	raw := grafana("POST", "/api/ds/query", map[string]any{"from": "now-7d", "to": "now", "queries": []map[string]any{
 		{"refId": "A", "datasource": map[string]string{"uid": uid}, "queryType": "search", "limit": 5},
 		{"refId": "B", "datasource": map[string]string{"uid": uid}, "queryType": "stats", "stat": "count"},
 	}})
-	req, _ := http.NewRequest("POST", strings.TrimSuffix(url, "/")+"/api/ds/query", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if user := os.Getenv("GRAFANA_USER"); user != "" {
-		req.SetBasicAuth(user, os.Getenv("GRAFANA_PASSWORD"))
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
 	var qdr backend.QueryDataResponse
-	if res.StatusCode != 200 || json.Unmarshal(raw, &qdr) != nil {
-		t.Fatalf("Grafana /api/ds/query: %d %s", res.StatusCode, raw)
+	if err := json.Unmarshal(raw, &qdr); err != nil {
+		t.Fatalf("Grafana /api/ds/query: %v %s", err, raw)
 	}
 	if a := qdr.Responses["A"]; a.Error != nil || len(a.Frames) != 1 || a.Frames[0].Fields[0].Name != "timestamp" {
 		t.Fatalf("search through Grafana: %+v", a)
 	}
 	if b := qdr.Responses["B"]; b.Error != nil || b.Frames[0].Fields[0].Name != "count" {
 		t.Fatalf("stats through Grafana: %+v", b)
+	}
+
+	var health struct{ Status, Message string }
+	if err := json.Unmarshal(grafana("GET", "/api/datasources/uid/"+uid+"/health", nil), &health); err != nil || health.Status != "OK" {
+		t.Fatalf("health through Grafana: %+v %v", health, err)
+	}
+	var values struct {
+		Values []struct{ Value string } `json:"values"`
+	}
+	if err := json.Unmarshal(grafana("GET", "/api/datasources/uid/"+uid+"/resources/fields/module/values?from=0", nil), &values); err != nil || len(values.Values) == 0 {
+		t.Fatalf("field values resource through Grafana: %+v %v", values, err)
 	}
 }
