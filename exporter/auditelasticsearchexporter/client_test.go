@@ -3,9 +3,13 @@ package auditelasticsearchexporter
 import (
 	"compress/gzip"
 	"context"
+	"encoding/pem"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -120,4 +125,27 @@ func TestBulkLatencyIsRecorded(t *testing.T) {
 	require.Len(t, points, 1)
 	assert.Equal(t, uint64(2), points[0].Count, "one measurement per bulk request")
 	assert.Equal(t, int64(6), documentCount(t, tel, "indexed"))
+}
+
+// TLS goes through configtls: a cluster with a private CA is trusted with
+// tls.ca_file, and refused without it (the events stay queued for retry).
+func TestClientTrustsTheConfiguredCA(t *testing.T) {
+	es := &recordingES{}
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(es.serve))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake below is expected
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600))
+
+	exp := newUnitExporter(t, ts.URL, nil, func(cfg *Config) { cfg.ClientConfig.TLS.CAFile = caFile })
+	require.NoError(t, exp.pushLogs(context.Background(), toLogs(events(33, 2))))
+	es.mu.Lock()
+	assert.NotEmpty(t, es.body, "bulk received over TLS")
+	es.mu.Unlock()
+
+	untrusting := newUnitExporter(t, ts.URL, nil)
+	err := untrusting.pushLogs(context.Background(), toLogs(events(34, 2)))
+	require.Error(t, err)
+	assert.False(t, consumererror.IsPermanent(err), "an unknown CA is a retryable failure, not a drop")
 }
