@@ -61,9 +61,17 @@ type sample struct {
 // scrape reads the collector's Prometheus text exposition.
 func (c *collector) scrape(t *testing.T) []sample {
 	t.Helper()
-	resp, err := http.Get(c.metrics)
+	out, err := scrapeMetrics(c.metrics)
 	if err != nil {
-		t.Fatalf("scrape %s: %v", c.metrics, err)
+		t.Fatal(err)
+	}
+	return out
+}
+
+func scrapeMetrics(url string) ([]sample, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, fmt.Errorf("scrape %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	var out []sample
@@ -74,7 +82,7 @@ func (c *collector) scrape(t *testing.T) []sample {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, sc.Err()
 }
 
 // parseSample parses `name{k="v",...} value`; label values holding commas

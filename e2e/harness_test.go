@@ -91,12 +91,19 @@ type process struct {
 
 func start(t *testing.T, name string, args ...string) *process {
 	t.Helper()
+	return startEnv(t, name, nil, args...)
+}
+
+// startEnv starts name with env added to the test's environment.
+func startEnv(t *testing.T, name string, env []string, args ...string) *process {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin(name), args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -159,14 +166,18 @@ func (p *process) dumpLog() {
 }
 
 // rssBytes reads the process's resident set size from /proc.
-func (p *process) rssBytes() int64 {
+func (p *process) rssBytes() int64 { return p.statusBytes("VmRSS") }
+
+// statusBytes reads a size field (VmRSS, RssAnon, RssFile…) of
+// /proc/PID/status; 0 when the process is gone.
+func (p *process) statusBytes(field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid()))
 	if err != nil {
 		return 0
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == field+":" {
 			kb, _ := strconv.ParseInt(f[1], 10, 64)
 			return kb << 10
 		}

@@ -19,6 +19,9 @@ const auditIndex = "logs-audit-*"
 type collectorOptions struct {
 	esURL    string
 	limitMiB int // memory_limiter bound; 0 keeps 512
+	// goMemLimit sets GOMEMLIMIT to limitMiB, as a deployment with a
+	// memory budget should (see TestOverloadStaysUnderMemoryLimit).
+	goMemLimit bool
 }
 
 // collector is a running otelcol-audit with its endpoints.
@@ -28,7 +31,8 @@ type collector struct {
 	grpcAddr string
 	httpAddr string
 	health   string
-	metrics  string // the collector's own Prometheus metrics
+	metrics  string   // the collector's own Prometheus metrics
+	env      []string // added to the collector's environment
 }
 
 // writeCollectorConfig writes a config for one test: every port free, state
@@ -122,8 +126,12 @@ service:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &collector{config: path, grpcAddr: grpcAddr, httpAddr: httpAddr, health: "http://" + healthAddr,
+	c := &collector{config: path, grpcAddr: grpcAddr, httpAddr: httpAddr, health: "http://" + healthAddr,
 		metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)}
+	if o.goMemLimit {
+		c.env = []string{fmt.Sprintf("GOMEMLIMIT=%dMiB", limit)}
+	}
+	return c
 }
 
 func startCollector(t *testing.T, o collectorOptions) *collector {
@@ -136,7 +144,7 @@ func startCollector(t *testing.T, o collectorOptions) *collector {
 // restart starts the collector (again) on the same config and storage.
 func (c *collector) restart(t *testing.T) {
 	t.Helper()
-	c.process = start(t, "otelcol-audit", "--config", c.config)
+	c.process = startEnv(t, "otelcol-audit", c.env, "--config", c.config)
 	waitHealthy(t, c.health, c.process)
 }
 
