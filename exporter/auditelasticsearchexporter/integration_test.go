@@ -217,3 +217,36 @@ func TestIndexManagementDisabledWritesWithoutTemplates(t *testing.T) {
 	status, _ := c.request(t, http.MethodGet, "/_ilm/policy/"+policy, nil)
 	assert.Equal(t, http.StatusNotFound, status, "no policy installed with index management off")
 }
+
+// Old/new values are searchable by path (flattened) and as the original
+// text; changed field names and related.* are keywords.
+func TestChangeValuesSearchable(t *testing.T) {
+	c := newCluster(t)
+	cfg := testConfig(c, t)
+	exp := startExporter(t, cfg, nil)
+	evs := events(9, 20)
+	evs[3].OldValue = `{"limits":{"daily":100},"status":"active"}`
+	evs[3].NewValue = `{"limits":{"daily":5000},"status":"frozen"}`
+	evs[3].ChangeFields = []string{"limits.daily", "status"}
+	evs[4].NewValue = "plain text, not JSON"
+	evs[5].ActorID, evs[5].ClientAddress = "emp-related-check", "198.51.100.77"
+	sendAll(t, exp, evs, 20)
+	require.Equal(t, 20, c.waitCount(t, cfg.index(), 20, 30*time.Second))
+	c.refresh(t, cfg.index())
+
+	for name, q := range map[string]map[string]any{
+		"flattened path":       {"term": map[string]any{esdoc.FieldChangeNew + ".limits.daily": "5000"}},
+		"flattened leaf value": {"term": map[string]any{esdoc.FieldChangeOld: "active"}},
+		"changed field":        {"term": map[string]any{esdoc.FieldChangeFields: "limits.daily"}},
+		"original text":        {"match_phrase": map[string]any{esdoc.FieldChangeNewText: "frozen"}},
+	} {
+		assert.Equal(t, 1, c.count(t, cfg.index(), map[string]any{"bool": map[string]any{"filter": []any{q,
+			map[string]any{"term": map[string]any{esdoc.FieldEventID: evs[3].ID}}}}}), name)
+	}
+	assert.Equal(t, 1, c.count(t, cfg.index(), map[string]any{"match_phrase": map[string]any{esdoc.FieldChangeNewText: "plain text, not JSON"}}),
+		"a value that is not JSON is kept as text")
+	assert.Equal(t, 1, c.count(t, cfg.index(), map[string]any{"bool": map[string]any{"filter": []any{
+		map[string]any{"term": map[string]any{esdoc.FieldRelatedUser: "emp-related-check"}},
+		map[string]any{"term": map[string]any{esdoc.FieldRelatedIP: "198.51.100.0/24"}},
+	}}}), "related.user keyword and related.ip CIDR")
+}
