@@ -155,6 +155,10 @@ describe('QueryEditor', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
     expect(clicked).toEqual(['audit.csv']);
     expect(calls.find((c) => c.url.endsWith('/export'))).toMatchObject({ params: { format: 'csv' }, data: { query: { query: 'module:bonus' } } });
+    await userEvent.click(screen.getByRole('button', { name: 'Export Excel' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Export JSON' }));
+    expect(calls.filter((c) => c.url.endsWith('/export')).map((c) => c.params?.format)).toEqual(['csv', 'xlsx', 'json']);
+    expect(clicked).toHaveLength(3);
     click.mockRestore();
 
     await userEvent.click(within(events).getByRole('button', { name: 'Details of evt-42' }));
