@@ -3,9 +3,7 @@ package auditalertexporter
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,21 +13,14 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/auditpipe/auditpipe/alerting/rule"
+	"github.com/auditpipe/auditpipe/internal/readmetest"
 )
 
 const readmePath = "../README.md"
 
 // The README must document every option.
 func TestReadmeDocumentsEveryOption(t *testing.T) {
-	raw, err := os.ReadFile(readmePath)
-	require.NoError(t, err)
-	var missing []string
-	for _, key := range configKeys(reflect.TypeOf(Config{}), "") {
-		if !strings.Contains(string(raw), "`"+key+"`") {
-			missing = append(missing, key)
-		}
-	}
-	assert.Empty(t, missing, "options missing from the README")
+	assert.Empty(t, readmetest.MissingOptions(t, readmePath, Config{}), "options missing from the README")
 }
 
 // The README's examples must be valid configuration.
@@ -60,33 +51,3 @@ func TestReadmeExamplesAreValid(t *testing.T) {
 	}
 	assert.Equal(t, 2, checked, "the exporter example and the rules file example")
 }
-
-// configKeys lists the dotted mapstructure keys of a config struct; list
-// elements are written key[].field, nested structs by their fields. Only auditpipe's own structs are
-// descended into (configtls and component.ID are documented as one key).
-func configKeys(typ reflect.Type, prefix string) []string {
-	var keys []string
-	for i := 0; i < typ.NumField(); i++ {
-		f := typ.Field(i)
-		tag := strings.Split(f.Tag.Get("mapstructure"), ",")[0]
-		if tag == "" || tag == "-" {
-			continue
-		}
-		key := prefix + tag
-		keys = append(keys, key)
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		switch {
-		case ft.Kind() == reflect.Struct && ours(ft):
-			// A nested struct is documented by its fields.
-			keys = append(keys[:len(keys)-1], configKeys(ft, key+".")...)
-		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ours(ft.Elem()):
-			keys = append(keys, configKeys(ft.Elem(), key+"[].")...)
-		}
-	}
-	return keys
-}
-
-func ours(t reflect.Type) bool { return strings.HasPrefix(t.PkgPath(), "github.com/auditpipe/") }

@@ -2,7 +2,6 @@ package auditelasticsearchexporter
 
 import (
 	"os"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/auditpipe/auditpipe/internal/readmetest"
 )
 
 const readmePath = "README.md"
@@ -21,15 +22,7 @@ var documentedHTTPOptions = []string{"endpoint", "tls", "timeout", "compression"
 
 // The README must document every option.
 func TestReadmeDocumentsEveryOption(t *testing.T) {
-	raw, err := os.ReadFile(readmePath)
-	require.NoError(t, err)
-	var missing []string
-	for _, key := range append(configKeys(reflect.TypeOf(Config{}), ""), documentedHTTPOptions...) {
-		if !strings.Contains(string(raw), "`"+key+"`") {
-			missing = append(missing, key)
-		}
-	}
-	assert.Empty(t, missing, "options missing from the README")
+	assert.Empty(t, readmetest.MissingOptions(t, readmePath, Config{}, documentedHTTPOptions...), "options missing from the README")
 }
 
 // The README's example must be a valid configuration.
@@ -54,25 +47,4 @@ func TestReadmeExampleIsValid(t *testing.T) {
 		}
 	}
 	assert.Positive(t, checked, "the README has an audit_elasticsearch example")
-}
-
-// configKeys lists the dotted mapstructure keys of a config struct. Only
-// auditpipe's own structs are descended into; collector structs
-// (sending_queue, retry_on_failure) are documented as one key, and squashed
-// ones are listed in documentedHTTPOptions.
-func configKeys(typ reflect.Type, prefix string) []string {
-	var keys []string
-	for i := 0; i < typ.NumField(); i++ {
-		f := typ.Field(i)
-		tag := strings.Split(f.Tag.Get("mapstructure"), ",")[0]
-		if tag == "" || tag == "-" {
-			continue
-		}
-		if f.Type.Kind() == reflect.Struct && strings.HasPrefix(f.Type.PkgPath(), "github.com/auditpipe/") {
-			keys = append(keys, configKeys(f.Type, prefix+tag+".")...)
-			continue
-		}
-		keys = append(keys, prefix+tag)
-	}
-	return keys
 }
