@@ -25,6 +25,10 @@ var (
 	modulePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
+// IsModule reports whether s is a valid audit.module value: a lower-case
+// identifier such as finance or bonus_admin.
+func IsModule(s string) bool { return modulePattern.MatchString(s) }
+
 // Violation is one way a record breaks the conventions.
 type Violation struct {
 	Attribute string // attribute name, or "event_name" / "timestamp"

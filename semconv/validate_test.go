@@ -243,3 +243,11 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestIsModule(t *testing.T) {
+	for s, want := range map[string]bool{"finance": true, "bonus_admin": true, "Bonus Admin": false, "": false, "9x": false, "users.roles": false} {
+		if got := IsModule(s); got != want {
+			t.Errorf("IsModule(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package auditprocessor // import "github.com/auditpipe/auditpipe/processor/audit
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -26,8 +25,6 @@ var (
 	errEmptyRuleName    = errors.New("redaction rule needs a name")
 	errDuplicateRuleKey = errors.New("redaction rule name used twice")
 )
-
-var modulePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // Config is the audit processor's configuration.
 type Config struct {
@@ -157,7 +154,7 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	for alias, module := range cfg.ModuleAliases {
-		if !modulePattern.MatchString(module) {
+		if !semconv.IsModule(module) {
 			errs = append(errs, fmt.Errorf("module_aliases[%s]: %q is not a lower-case identifier", alias, module))
 		}
 	}
@@ -194,7 +191,7 @@ func validateClassificationRule(parser logParser, r ClassificationRule) error {
 			return fmt.Errorf("set.%s %q is not one of %s", f.name, f.value, strings.Join(f.allowed, ", "))
 		}
 	}
-	if r.Set.Module != "" && !modulePattern.MatchString(r.Set.Module) {
+	if r.Set.Module != "" && !semconv.IsModule(r.Set.Module) {
 		return fmt.Errorf("set.module %q is not a lower-case identifier", r.Set.Module)
 	}
 	if _, err := parser.ParseCondition(r.Condition); err != nil {
