@@ -107,6 +107,8 @@ service:
   telemetry:
     logs:
       encoding: json
+      sampling:
+        enabled: false # the alert tests read every "audit alert" line
     metrics:
       level: normal
       readers:
