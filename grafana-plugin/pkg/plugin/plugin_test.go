@@ -269,6 +269,12 @@ func TestEventResourceAnnotationsAndRoles(t *testing.T) {
 		got.Annotations[0].Comment != "looked at it" || got.Annotations[0].User != "u-editor" {
 		t.Fatalf("editor view: masked=%v old=%q annotations=%+v", got.Masked, got.Event.OldValue, got.Annotations)
 	}
+	// The comment lives in the annotations index: the stored event is
+	// unchanged, so its chain hash still verifies.
+	if got.Event.Comment != target.Comment || strings.Join(got.Event.Tags, ",") != strings.Join(target.Tags, ",") ||
+		got.Chain.Status != "verified" {
+		t.Fatalf("annotating changed the event: comment %q tags %v chain %+v", got.Event.Comment, got.Event.Tags, got.Chain)
+	}
 	if len(f.audit.events) != 1 || f.audit.events[0].Action != "audit_event.annotate" || f.audit.events[0].TargetID != target.ID {
 		t.Fatalf("self-audit events = %+v", f.audit.events)
 	}
