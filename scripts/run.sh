@@ -33,7 +33,8 @@ pids+=($!)
 wait_for "$ES" esdev
 
 echo "starting otelcol-audit on its embedded default config (log: $DATA/otelcol.log)"
-"$BIN/otelcol-audit" >"$DATA/otelcol.log" 2>&1 &
+# GOMEMLIMIT below the memory limiter's 768 MiB, as the README advises.
+GOMEMLIMIT=${GOMEMLIMIT:-640MiB} "$BIN/otelcol-audit" >"$DATA/otelcol.log" 2>&1 &
 pids+=($!)
 wait_for http://127.0.0.1:13133/ "the collector"
 
