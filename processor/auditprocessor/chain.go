@@ -32,6 +32,8 @@ type chainer struct {
 	mu     sync.Mutex
 	client storage.Client // nil: state lives in memory only
 	states map[string]chainState
+	// undo holds, between chain and settle, the heads before the batch.
+	undo map[string]chainState
 }
 
 func newChainer(streamKey string) *chainer {
@@ -64,12 +66,21 @@ func (c *chainer) state(ctx context.Context, stream string) (chainState, error) 
 
 // chain sets audit.chain.stream, .seq and .hash on every record of ld and
 // persists the new heads before they count: if storage fails, the batch
-// fails and the in-memory heads stay where they were, so a retry reuses the
-// same sequence numbers.
+// fails and the heads stay where they were, so a retry reuses the same
+// sequence numbers. On success the lock stays held until settle, so no other
+// batch is chained after this one before the pipeline has accepted it.
 func (c *chainer) chain(ctx context.Context, ld plog.Logs) (int, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	n, err := c.link(ctx, ld)
+	if err != nil {
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 	heads := map[string]chainState{}
+	undo := map[string]chainState{}
 	chained := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
@@ -81,6 +92,7 @@ func (c *chainer) chain(ctx context.Context, ld plog.Logs) (int, error) {
 					if st, err = c.state(ctx, stream); err != nil {
 						return 0, err
 					}
+					undo[stream] = st
 				}
 				st.Seq++
 				attrs := lr.Attributes()
@@ -99,7 +111,26 @@ func (c *chainer) chain(ctx context.Context, ld plog.Logs) (int, error) {
 		return 0, err
 	}
 	maps.Copy(c.states, heads)
+	c.undo = undo
 	return chained, nil
+}
+
+// settle ends what chain began once the next consumer has answered. A batch
+// the pipeline refused (back-pressure, a full queue) was never stored, so its
+// sequence numbers are given back: the client's retry gets them again and
+// the stored chain has no gap.
+func (c *chainer) settle(ctx context.Context, consumed error) error {
+	defer c.mu.Unlock()
+	undo := c.undo
+	c.undo = nil
+	if consumed == nil {
+		return nil
+	}
+	maps.Copy(c.states, undo)
+	if err := c.persist(ctx, undo); err != nil {
+		return fmt.Errorf("give back the refused batch's chain sequence numbers: %w", err)
+	}
+	return nil
 }
 
 func (c *chainer) streamOf(lr plog.LogRecord) string {

@@ -263,3 +263,44 @@ func TestChainStorageFailureFailsTheBatchWithoutAdvancing(t *testing.T) {
 	assert.Equal(t, map[string][]int64{"t": {1, 2}}, seqsByStream(events(p.sink)))
 	assert.JSONEq(t, fmt.Sprintf(`{"seq":2,"hash":%q}`, events(p.sink)[1].ChainHash), string(store.data["chain/t"]))
 }
+
+// refusingSink refuses batches, as a full exporter queue does, until healed.
+type refusingSink struct {
+	consumertest.LogsSink
+	refuse bool
+}
+
+func (r *refusingSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if r.refuse {
+		return errors.New("sending queue is full")
+	}
+	return r.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+func TestChainGivesBackTheSequenceNumbersOfARefusedBatch(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ext, host := startFileStorage(t, dir)
+	defer func() { require.NoError(t, ext.Shutdown(ctx)) }()
+	sink := &refusingSink{}
+	p, err := NewFactory().CreateLogs(ctx, processortest.NewNopSettings(metadata.Type), chainConfig(), sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(ctx, host))
+
+	require.NoError(t, p.ConsumeLogs(ctx, batch("t")))
+	sink.refuse = true
+	require.ErrorContains(t, p.ConsumeLogs(ctx, batch("t", "t")), "queue is full")
+	sink.refuse = false
+	require.NoError(t, p.ConsumeLogs(ctx, batch("t", "t")), "the client's retry")
+	require.NoError(t, p.Shutdown(ctx))
+
+	all := events(&sink.LogsSink)
+	assert.Equal(t, map[string][]int64{"t": {1, 2, 3}}, seqsByStream(all))
+	assert.True(t, chain.Verify(all).OK(), "no gap where the refused batch was")
+
+	// The given-back head is what storage holds too: a restart continues at 4.
+	again := startProcessor(t, chainConfig(), host)
+	require.NoError(t, again.ConsumeLogs(ctx, batch("t")))
+	require.NoError(t, again.Shutdown(ctx))
+	assert.Equal(t, map[string][]int64{"t": {4}}, seqsByStream(events(again.sink)))
+}

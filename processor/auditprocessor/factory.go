@@ -40,6 +40,11 @@ func createLogsProcessor(
 	if err != nil {
 		return nil, err
 	}
+	if p.chain != nil {
+		if next, err = p.settlingChain(next); err != nil {
+			return nil, err
+		}
+	}
 	return processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs,
 		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		processorhelper.WithStart(p.start),

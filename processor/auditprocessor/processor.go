@@ -8,6 +8,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
@@ -153,6 +154,16 @@ func (p *auditProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 		p.chained.Add(ctx, int64(n))
 	}
 	return ld, nil
+}
+
+// settlingChain wraps the next consumer so that the chain learns whether the
+// batch it just linked was accepted (processorhelper calls it right after
+// processLogs, with the chain lock still held).
+func (p *auditProcessor) settlingChain(next consumer.Logs) (consumer.Logs, error) {
+	return consumer.NewLogs(func(ctx context.Context, ld plog.Logs) error {
+		err := next.ConsumeLogs(ctx, ld)
+		return errors.Join(err, p.chain.settle(ctx, err))
+	}, consumer.WithCapabilities(next.Capabilities()))
 }
 
 // processChange redacts the record and computes the diff of the redacted
