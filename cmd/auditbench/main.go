@@ -32,7 +32,7 @@ type options struct {
 	bin             string
 	out             string
 	goBench         string
-	events          int
+	sendDuration    time.Duration
 	rate            int
 	latencyDuration time.Duration
 }
@@ -43,14 +43,14 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.bin, "bin", "bin", "directory holding otelcol-audit, esdev and auditgen")
 	fs.StringVar(&o.out, "out", "bench/RESULTS.md", "results file to write")
 	fs.StringVar(&o.goBench, "gobench", "", "output of the component `go test -bench` run to summarise in the results")
-	fs.IntVar(&o.events, "events", 100_000, "events per throughput run")
-	fs.IntVar(&o.rate, "rate", 2_000, "events per second of the background load while latency is probed")
+	fs.DurationVar(&o.sendDuration, "throughput-duration", 30*time.Second, "how long auditgen sends at full speed in a throughput run")
+	fs.IntVar(&o.rate, "rate", 2_000, "highest events per second of the background load while latency is probed (at most a quarter of the measured throughput is used)")
 	fs.DurationVar(&o.latencyDuration, "latency-duration", 45*time.Second, "how long latency is probed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.events < 1 || o.rate < 1 || o.latencyDuration <= 0 {
-		return errors.New("-events, -rate and -latency-duration must be positive")
+	if o.sendDuration <= 0 || o.rate < 1 || o.latencyDuration <= 0 {
+		return errors.New("-throughput-duration, -rate and -latency-duration must be positive")
 	}
 	machine := describeMachine()
 
@@ -126,15 +126,23 @@ func benchPipeline(ctx context.Context, o options, name, esURL string, dst desti
 	if err := waitDocuments(ctx, dst, warmup, 2*time.Minute); err != nil {
 		return row{}, fmt.Errorf("warm-up: %w (collector log: %s)", err, col.log)
 	}
-	fmt.Printf("%s: throughput, %d events\n", name, o.events)
-	tp, err := measureThroughput(ctx, o.bin, col, dst, o.events, 2)
+	fmt.Printf("%s: throughput, sending for %s\n", name, o.sendDuration)
+	tp, err := measureThroughput(ctx, o.bin, col, dst, o.sendDuration, 2)
 	if err != nil {
 		return row{}, fmt.Errorf("throughput: %w (collector log: %s)", err, col.log)
 	}
-	fmt.Printf("%s: latency, probes for %s under %d events/s\n", name, o.latencyDuration, o.rate)
-	lat, err := measureLatency(ctx, o.bin, col, dst, o.rate, o.latencyDuration, 3)
+	rate := moderateRate(o.rate, tp.eventsPerSecond())
+	fmt.Printf("%s: latency, probes for %s under %d events/s\n", name, o.latencyDuration, rate)
+	lat, err := measureLatency(ctx, o.bin, col, dst, rate, o.latencyDuration, 3)
 	if err != nil {
 		return row{}, fmt.Errorf("latency: %w (collector log: %s)", err, col.log)
 	}
 	return row{name: name, throughput: tp, latency: lat}, nil
+}
+
+// moderateRate is the background load of the latency run: at most a quarter
+// of the throughput just measured, so that on a slow or busy machine the
+// probes time the pipeline rather than a growing backlog.
+func moderateRate(limit int, throughput float64) int {
+	return max(100, min(limit, int(throughput/4)))
 }

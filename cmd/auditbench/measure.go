@@ -114,9 +114,10 @@ type genReport struct {
 	Delivered struct {
 		Total int `json:"total"`
 	} `json:"delivered"`
-	Rejected int      `json:"rejected"`
-	Failed   int      `json:"failed"`
-	Errors   []string `json:"errors"`
+	Rejected       int      `json:"rejected"`
+	Failed         int      `json:"failed"`
+	Errors         []string `json:"errors"`
+	ElapsedSeconds float64  `json:"elapsed_seconds"`
 }
 
 // auditgen runs bin/auditgen against the collector's OTLP gRPC endpoint and
@@ -153,9 +154,9 @@ func (t throughput) eventsPerSecond() float64 { return float64(t.events) / t.sec
 // its CPU time per event times 10,000.
 func (t throughput) coresAt10k() float64 { return t.collectorCPU / float64(t.events) * 10_000 }
 
-// measureThroughput sends events as fast as auditgen can and waits until the
-// destination holds all of them.
-func measureThroughput(ctx context.Context, bin string, col *collector, dst destination, events int, seed int64) (throughput, error) {
+// measureThroughput sends events for d as fast as auditgen can and waits
+// until the destination holds all of them.
+func measureThroughput(ctx context.Context, bin string, col *collector, dst destination, d time.Duration, seed int64) (throughput, error) {
 	base, err := dst.documents(ctx)
 	if err != nil {
 		return throughput{}, err
@@ -165,10 +166,13 @@ func measureThroughput(ctx context.Context, bin string, col *collector, dst dest
 		return throughput{}, err
 	}
 	began := time.Now()
-	if _, err := auditgen(ctx, bin, col.grpcAddr, "-total", strconv.Itoa(events),
-		"-concurrency", "4", "-batch", "500", "-seed", strconv.FormatInt(seed, 10)); err != nil {
+	report, err := auditgen(ctx, bin, col.grpcAddr, "-duration", d.String(),
+		"-concurrency", "4", "-batch", "500", "-seed", strconv.FormatInt(seed, 10))
+	if err != nil {
 		return throughput{}, err
 	}
+	events := report.Delivered.Total
+	fmt.Printf("  auditgen: %d events accepted in %.1fs (%.0f/s)\n", events, report.ElapsedSeconds, float64(events)/report.ElapsedSeconds)
 	if err := waitDocuments(ctx, dst, base+events, 5*time.Minute); err != nil {
 		return throughput{}, err
 	}

@@ -129,13 +129,13 @@ func (r results) write(path string) error {
 		fmt.Fprintf(&b, "The accepting sink takes %.1f× the events per second of esdev; per event the collector spends %.2f× the CPU when writing to esdev.\n",
 			sink.throughput.eventsPerSecond()/es.throughput.eventsPerSecond(), es.throughput.coresAt10k()/sink.throughput.coresAt10k())
 	}
-	b.WriteString("\n| Run | Events | Seconds | Collector CPU seconds | Probes timed (unmatched) | p99 / max latency |\n|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("\n| Run | Events | Seconds | Collector CPU seconds | Load during probes | Probes timed (unmatched) | p99 / max latency |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, rw := range r.rows {
 		tp, l := rw.throughput, rw.latency
-		fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %d (%d) | %s / %s |\n", rw.name, tp.events, tp.seconds, tp.collectorCPU,
-			len(l.probes), l.unmatched, ms(l.quantile(0.99)), ms(l.quantile(1)))
+		fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %d events/s | %d (%d) | %s / %s |\n", rw.name, tp.events, tp.seconds, tp.collectorCPU,
+			l.rate, len(l.probes), l.unmatched, ms(l.quantile(0.99)), ms(l.quantile(1)))
 	}
-	fmt.Fprintf(&b, method, r.opts.events, r.opts.rate, r.opts.latencyDuration)
+	fmt.Fprintf(&b, method, r.opts.sendDuration, r.opts.rate, r.opts.latencyDuration)
 	if len(r.goBench) > 0 {
 		b.WriteString("\n## Component benchmarks\n\n`go test -run '^$' -bench . -benchmem` on each component package (full output: bench/go-bench.txt).\n\n```\n")
 		for _, l := range r.goBench {
@@ -161,14 +161,15 @@ const method = `
   collector's own ceiling.
 - **OTLP → esdev**: the exporter writes to ` + "`bin/esdev`" + ` (default 1s refresh), and a
   document counts only once ` + "`_count`" + ` / ` + "`_search`" + ` return it, i.e. searchable.
-- **Events/s**: after a 5,000-event warm-up, ` + "`bin/auditgen`" + ` sends %[1]d valid events
-  over OTLP/gRPC as fast as it can (4 requests in flight, 500 events per request); the figure is
-  the events divided by the time from the first send until the destination holds all of them
-  (polled every 50ms).
+- **Events/s**: after a 5,000-event warm-up, ` + "`bin/auditgen`" + ` sends valid events over
+  OTLP/gRPC as fast as it can for %[1]s (4 requests in flight, 500 events per request); the
+  figure is the events the collector accepted divided by the time from the first send until
+  the destination holds all of them (polled every 50ms).
 - **Collector CPU per 10k events/s**: user + system CPU time of the collector process
   (` + "`/proc/<pid>/stat`" + `) over the same window, divided by the events and multiplied by
   10,000: the cores the collector keeps busy at 10,000 events/s.
-- **p99 ingest → searchable**: while auditgen sends a steady %[2]d events/s for %[3]s, a probe
+- **p99 ingest → searchable**: while auditgen sends a steady load for %[3]s (a quarter of the
+  throughput just measured, at most %[2]d events/s: the "Load" column above), a probe
   event goes through the JSON intake every 200ms with its send time as timestamp; every 50ms
   the destination is asked which probes it holds (esdev: an ` + "`ids`" + ` query; sink: the
   time its bulk request arrived). Latency is from just before the probe's POST to the first
