@@ -19,7 +19,12 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/auditpipe/auditpipe/exporter/auditelasticsearchexporter/internal/metadata"
 )
 
 // recordingES answers every request with success and keeps the headers and
@@ -148,4 +153,33 @@ func TestClientTrustsTheConfiguredCA(t *testing.T) {
 	err := untrusting.pushLogs(context.Background(), toLogs(events(34, 2)))
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err), "an unknown CA is a retryable failure, not a drop")
+}
+
+// A refused document is not retried; it is logged with Elasticsearch's
+// reason and written to the dead-letter index.
+func TestRefusedDocumentIsLoggedWithItsReason(t *testing.T) {
+	evs := events(35, 3)
+	_, ts := newScriptedES(t, func(id string) int {
+		if id == evs[1].ID {
+			return http.StatusBadRequest
+		}
+		return http.StatusCreated
+	})
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoints = []string{ts.URL}
+	core, logs := observer.New(zap.WarnLevel)
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	exp, err := newExporter(cfg, set)
+	require.NoError(t, err)
+	require.NoError(t, exp.start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { _ = exp.shutdown(context.Background()) })
+
+	require.NoError(t, exp.pushLogs(context.Background(), toLogs(evs)), "nothing left to retry")
+	refused := logs.FilterField(zap.String("event.id", evs[1].ID)).All()
+	require.Len(t, refused, 1)
+	fields := refused[0].ContextMap()
+	assert.Equal(t, "status_400_exception", fields["error.type"])
+	assert.Equal(t, "scripted", fields["error.reason"])
+	assert.Contains(t, fields["index"], "audit-deadletter-")
 }
