@@ -124,26 +124,44 @@ func verifyStream(stream string, events []semconv.Event, r *Report) {
 		r.Findings = append(r.Findings, Finding{Kind: kind, Stream: stream, Seq: e.ChainSeq,
 			EventID: e.ID, Detail: fmt.Sprintf(format, args...)})
 	}
-	for i, e := range events {
+	var group []semconv.Event // the events stored with the previous sequence number
+	for _, e := range events {
 		r.Events++
-		var prev semconv.Event
-		if i > 0 {
-			prev = events[i-1]
+		if len(group) > 0 && e.ChainSeq == group[0].ChainSeq {
+			found(Inserted, e, "sequence %d is stored twice (events %q and %q)", e.ChainSeq, group[0].ID, e.ID)
+			group = append(group, e)
+			continue
 		}
+		prevs := group
+		group = []semconv.Event{e}
 		switch {
-		case i > 0 && e.ChainSeq == prev.ChainSeq:
-			found(Inserted, e, "sequence %d is stored twice (events %q and %q)", e.ChainSeq, prev.ID, e.ID)
+		case len(prevs) > 0 && e.ChainSeq != prevs[0].ChainSeq+1:
+			found(Deleted, e, "events %d to %d are missing before this one", prevs[0].ChainSeq+1, e.ChainSeq-1)
 			continue
-		case i > 0 && e.ChainSeq != prev.ChainSeq+1:
-			found(Deleted, e, "events %d to %d are missing before this one", prev.ChainSeq+1, e.ChainSeq-1)
-			continue
-		case i == 0 && e.ChainSeq != 1:
+		case len(prevs) == 0 && e.ChainSeq != 1:
 			continue // anchor: its predecessor is outside the verified range
 		}
-		if want := Hash(prev.ChainHash, e); want != e.ChainHash {
+		if want, ok := linksTo(prevs, e); !ok {
 			found(Modified, e, "stored hash %.12s… does not match content hash %.12s…", e.ChainHash, want)
 			continue
 		}
 		r.Verified++
 	}
+}
+
+// linksTo reports whether e's hash follows from one of prevs (several where a
+// sequence number was stored twice, which is reported once, not again for
+// the event after it), or from the start of the stream when prevs is empty.
+// want is the hash e should carry after the first of prevs.
+func linksTo(prevs []semconv.Event, e semconv.Event) (want string, ok bool) {
+	if len(prevs) == 0 {
+		want = Hash("", e)
+		return want, want == e.ChainHash
+	}
+	for _, p := range prevs {
+		if Hash(p.ChainHash, e) == e.ChainHash {
+			return "", true
+		}
+	}
+	return Hash(prevs[0].ChainHash, e), false
 }

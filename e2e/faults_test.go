@@ -118,6 +118,15 @@ func requireAllAccepted(t *testing.T, rep genReport) {
 	}
 }
 
+// assertChainIntact runs auditctl verify over everything stored: faults on
+// the Elasticsearch side, retries and refusals never break the hash chain.
+func assertChainIntact(t *testing.T, es esClient) {
+	t.Helper()
+	if out, code := runTool(t, "auditctl", "verify", "-es", es.url, "-from", "2h"); code != 0 {
+		t.Errorf("auditctl verify exited %d: %s", code, out)
+	}
+}
+
 // TestESDevKilledAndRestartedMidLoad kills the store while the exporter is
 // writing to it. The exporter keeps the documents it could not store in its
 // queue and resends them; esdev keeps every write it acknowledged; writes
@@ -135,6 +144,7 @@ func TestESDevKilledAndRestartedMidLoad(t *testing.T) {
 	rep := waitAuditgen(t, gen, 5*time.Minute)
 	requireAllAccepted(t, rep)
 	assertNoLossNoDuplicate(t, d.es, rep.Sent.Valid, 5*time.Minute)
+	assertChainIntact(t, d.es)
 	t.Logf("exporter documents by outcome: %v", c.documentOutcomes(t))
 }
 
@@ -159,6 +169,10 @@ func TestCollectorKilledAndRestartedMidLoad(t *testing.T) {
 		t.Errorf("auditgen retried nothing while the collector was down")
 	}
 	assertNoLossNoDuplicate(t, d.es, rep.Sent.Valid, 5*time.Minute)
+	// A SIGKILL between the processor's chain write and the queue's may
+	// leave a gap (the processor README says so): report, not fail.
+	out, _ := runTool(t, "auditctl", "verify", "-es", d.es.url, "-from", "2h")
+	t.Logf("hash chain after the kill: %s", strings.TrimSpace(out))
 	t.Logf("exporter documents by outcome after the restart: %v", c.documentOutcomes(t))
 }
 
@@ -177,6 +191,7 @@ func TestTooManyRequestsStorm(t *testing.T) {
 	rep := waitAuditgen(t, gen, 5*time.Minute)
 	requireAllAccepted(t, rep)
 	assertNoLossNoDuplicate(t, d.es, rep.Sent.Valid, 5*time.Minute)
+	assertChainIntact(t, d.es)
 	if storm["retried"] == 0 {
 		t.Errorf("the exporter retried no document during the storm: %v", storm)
 	}
@@ -193,6 +208,7 @@ func TestSlowElasticsearch(t *testing.T) {
 	rep := waitAuditgen(t, gen, 5*time.Minute)
 	requireAllAccepted(t, rep)
 	assertNoLossNoDuplicate(t, d.es, rep.Sent.Valid, 5*time.Minute)
+	assertChainIntact(t, d.es)
 	d.setFaults(t, map[string]any{})
 	bulks, seconds := c.bulkDurations(t)
 	t.Logf("exporter documents by outcome: %v; %d bulk requests, %.2fs each on average", c.documentOutcomes(t), bulks, seconds/float64(bulks))

@@ -152,6 +152,7 @@ func TestOverloadStaysUnderMemoryLimit(t *testing.T) {
 		t.Error("auditgen saw no back-pressure (0 retries) under the overload")
 	}
 	assertNoLossNoDuplicate(t, d.es, valid, 5*time.Minute)
+	assertChainIntact(t, d.es)
 
 	// Anonymous memory is the Go runtime's: GOMEMLIMIT and the limiter keep
 	// it near limit_mib; 64 MiB covers what the runtime does not count

@@ -32,12 +32,19 @@ type chainer struct {
 	mu     sync.Mutex
 	client storage.Client // nil: state lives in memory only
 	states map[string]chainState
-	// undo holds, between chain and settle, the heads before the batch.
-	undo map[string]chainState
+	// undo holds, between chain and settle, the heads before the batch, and
+	// linked the ids of its events.
+	undo   map[string]chainState
+	linked []string
+	recent *recentIDs // nil: no de-duplication
 }
 
-func newChainer(streamKey string) *chainer {
-	return &chainer{streamKey: streamKey, states: map[string]chainState{}}
+func newChainer(streamKey string, recentIDs int) *chainer {
+	c := &chainer{streamKey: streamKey, states: map[string]chainState{}}
+	if recentIDs > 0 {
+		c.recent = newRecentIDs(recentIDs)
+	}
+	return c
 }
 
 func (c *chainer) setClient(client storage.Client) {
@@ -69,13 +76,45 @@ func (c *chainer) state(ctx context.Context, stream string) (chainState, error) 
 // fails and the heads stay where they were, so a retry reuses the same
 // sequence numbers. On success the lock stays held until settle, so no other
 // batch is chained after this one before the pipeline has accepted it.
-func (c *chainer) chain(ctx context.Context, ld plog.Logs) (int, error) {
+// Events whose id was accepted before are removed first and counted as resent.
+func (c *chainer) chain(ctx context.Context, ld plog.Logs) (chained, resent int, err error) {
 	c.mu.Lock()
-	n, err := c.link(ctx, ld)
-	if err != nil {
+	resent = c.dropResent(ld)
+	if chained, err = c.link(ctx, ld); err != nil {
 		c.mu.Unlock()
 	}
-	return n, err
+	return chained, resent, err
+}
+
+// dropResent removes the events whose id is among the recently accepted ones
+// or earlier in the same batch, and notes the ids of the others in c.linked.
+func (c *chainer) dropResent(ld plog.Logs) int {
+	c.linked = c.linked[:0]
+	if c.recent == nil {
+		return 0
+	}
+	inBatch := map[string]struct{}{}
+	resent := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				v, ok := lr.Attributes().Get(semconv.AttrEventID)
+				if !ok || v.Str() == "" {
+					return false
+				}
+				id := v.Str()
+				_, again := inBatch[id]
+				if again || c.recent.has(id) {
+					resent++
+					return true
+				}
+				inBatch[id] = struct{}{}
+				c.linked = append(c.linked, id)
+				return false
+			})
+		}
+	}
+	return resent
 }
 
 func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
@@ -124,6 +163,11 @@ func (c *chainer) settle(ctx context.Context, consumed error) error {
 	undo := c.undo
 	c.undo = nil
 	if consumed == nil {
+		if c.recent != nil {
+			for _, id := range c.linked {
+				c.recent.add(id)
+			}
+		}
 		return nil
 	}
 	maps.Copy(c.states, undo)
@@ -170,4 +214,30 @@ func (c *chainer) close(ctx context.Context) error {
 	err := c.client.Close(ctx)
 	c.client = nil
 	return err
+}
+
+// recentIDs is a fixed-size set of the last ids added: a ring says which id
+// to forget when a new one comes.
+type recentIDs struct {
+	ids  map[string]struct{}
+	ring []string
+	next int
+}
+
+func newRecentIDs(n int) *recentIDs {
+	return &recentIDs{ids: make(map[string]struct{}, n), ring: make([]string, n)}
+}
+
+func (r *recentIDs) has(id string) bool {
+	_, ok := r.ids[id]
+	return ok
+}
+
+func (r *recentIDs) add(id string) {
+	if old := r.ring[r.next]; old != "" {
+		delete(r.ids, old)
+	}
+	r.ring[r.next] = id
+	r.ids[id] = struct{}{}
+	r.next = (r.next + 1) % len(r.ring)
 }

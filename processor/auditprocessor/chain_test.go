@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
@@ -60,6 +61,10 @@ func startProcessor(t *testing.T, cfg *Config, host component.Host) runningProce
 	return runningProcessor{Logs: p, sink: sink}
 }
 
+// batchEvents numbers the events of batch: every event has its own id, as
+// emitters guarantee, so the chain's de-duplication leaves them alone.
+var batchEvents atomic.Int64
+
 // batch returns one Logs with an event per tenant given ("" = no tenant).
 func batch(tenants ...string) plog.Logs {
 	ld := plog.NewLogs()
@@ -67,7 +72,7 @@ func batch(tenants ...string) plog.Logs {
 		one, _ := newEvent("player.profile_update", "success",
 			semconv.AttrChangeOld, fmt.Sprintf(`{"n":%d}`, i), semconv.AttrChangeNew, fmt.Sprintf(`{"n":%d}`, i+1))
 		lr := one.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
-		lr.Attributes().PutStr(semconv.AttrEventID, fmt.Sprintf("ev-%s-%d", tenant, i))
+		lr.Attributes().PutStr(semconv.AttrEventID, fmt.Sprintf("ev-%d", batchEvents.Add(1)))
 		if tenant != "" {
 			lr.Attributes().PutStr(semconv.AttrTenant, tenant)
 		}
@@ -303,4 +308,49 @@ func TestChainGivesBackTheSequenceNumbersOfARefusedBatch(t *testing.T) {
 	require.NoError(t, again.ConsumeLogs(ctx, batch("t")))
 	require.NoError(t, again.Shutdown(ctx))
 	assert.Equal(t, map[string][]int64{"t": {4}}, seqsByStream(events(again.sink)))
+}
+
+func TestChainDropsEventsAcceptedBefore(t *testing.T) {
+	ctx := context.Background()
+	sink := &refusingSink{}
+	p, err := NewFactory().CreateLogs(ctx, processortest.NewNopSettings(metadata.Type), createDefaultConfig(), sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(ctx, componenttest.NewNopHost()))
+	defer func() { require.NoError(t, p.Shutdown(ctx)) }()
+
+	first := batch("t", "t")
+	sink.refuse = true
+	require.Error(t, p.ConsumeLogs(ctx, cloneLogs(first)))
+	sink.refuse = false
+	require.NoError(t, p.ConsumeLogs(ctx, cloneLogs(first)), "a refused batch is not remembered: its retry goes through")
+	// The client timed out although the batch went through, and sends it
+	// again with two more events that share one id.
+	again := cloneLogs(first)
+	more := batch("t", "t")
+	id, _ := more.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get(semconv.AttrEventID)
+	more.ResourceLogs().At(1).ScopeLogs().At(0).LogRecords().At(0).Attributes().PutStr(semconv.AttrEventID, id.Str())
+	more.ResourceLogs().MoveAndAppendTo(again.ResourceLogs())
+	require.NoError(t, p.ConsumeLogs(ctx, again))
+
+	all := events(&sink.LogsSink)
+	require.Len(t, all, 3, "the two events accepted before and the repeated id are dropped")
+	assert.Equal(t, id.Str(), all[2].ID)
+	assert.Equal(t, map[string][]int64{"t": {1, 2, 3}}, seqsByStream(all))
+	assert.True(t, chain.Verify(all).OK())
+}
+
+func cloneLogs(ld plog.Logs) plog.Logs {
+	out := plog.NewLogs()
+	ld.CopyTo(out)
+	return out
+}
+
+func TestRecentIDsForgetsTheOldest(t *testing.T) {
+	r := newRecentIDs(2)
+	r.add("a")
+	r.add("b")
+	r.add("c")
+	assert.False(t, r.has("a"))
+	assert.True(t, r.has("b"))
+	assert.True(t, r.has("c"))
 }

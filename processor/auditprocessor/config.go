@@ -14,16 +14,17 @@ import (
 )
 
 var (
-	errRuleSetsNothing  = errors.New("rule sets none of category, severity, actor_type, module")
-	errEmptyCondition   = errors.New("condition is empty")
-	errInvalidAction    = errors.New("action must be drop, mask or hash")
-	errMissingHashKey   = errors.New("action hash needs redaction.hash_key")
-	errRuleMatchesNone  = errors.New("redaction rule needs keys or a pattern")
-	errUnknownBuiltin   = errors.New("not a built-in redaction rule")
-	errEmptyStreamKey   = errors.New("chain.stream_key must not be empty")
-	errDiffLimits       = errors.New("diff.max_fields must be > 0 and diff.max_bytes >= 64")
-	errEmptyRuleName    = errors.New("redaction rule needs a name")
-	errDuplicateRuleKey = errors.New("redaction rule name used twice")
+	errRuleSetsNothing   = errors.New("rule sets none of category, severity, actor_type, module")
+	errEmptyCondition    = errors.New("condition is empty")
+	errInvalidAction     = errors.New("action must be drop, mask or hash")
+	errMissingHashKey    = errors.New("action hash needs redaction.hash_key")
+	errRuleMatchesNone   = errors.New("redaction rule needs keys or a pattern")
+	errUnknownBuiltin    = errors.New("not a built-in redaction rule")
+	errEmptyStreamKey    = errors.New("chain.stream_key must not be empty")
+	errNegativeRecentIDs = errors.New("chain.recent_ids must not be negative")
+	errDiffLimits        = errors.New("diff.max_fields must be > 0 and diff.max_bytes >= 64")
+	errEmptyRuleName     = errors.New("redaction rule needs a name")
+	errDuplicateRuleKey  = errors.New("redaction rule name used twice")
 )
 
 // Config is the audit processor's configuration.
@@ -125,6 +126,11 @@ type ChainConfig struct {
 	// Storage is a storage extension (e.g. file_storage) that keeps the last
 	// sequence number and hash per stream across restarts.
 	Storage *component.ID `mapstructure:"storage"`
+	// RecentIDs is how many event ids of accepted events are remembered: an
+	// event that comes again (a client retrying after a timeout, though the
+	// first attempt went through) is dropped instead of being chained twice,
+	// which would leave a gap where the duplicate's number was. 0 turns it off.
+	RecentIDs int `mapstructure:"recent_ids"`
 }
 
 // DropConfig drops noise before anything else happens to it.
@@ -165,6 +171,9 @@ func (cfg *Config) Validate() error {
 		if _, err := newRedactor(cfg.Redaction); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if cfg.Chain.RecentIDs < 0 {
+		errs = append(errs, errNegativeRecentIDs)
 	}
 	if cfg.Chain.Enabled && cfg.Chain.StreamKey == "" {
 		errs = append(errs, errEmptyStreamKey)

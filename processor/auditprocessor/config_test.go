@@ -53,7 +53,7 @@ func TestLoadConfigFull(t *testing.T) {
 				Name: "passport", Keys: []string{"passport_number"}, Pattern: `\b[A-Z]{2}\d{7}\b`, Action: ActionHash,
 			}},
 		},
-		Chain: ChainConfig{Enabled: true, StreamKey: "audit.tenant", Storage: &storage},
+		Chain: ChainConfig{Enabled: true, StreamKey: "audit.tenant", Storage: &storage, RecentIDs: 100_000},
 		Drop:  DropConfig{Conditions: []string{`event_name == "health.check"`}},
 	}, cfg)
 }

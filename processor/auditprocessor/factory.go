@@ -26,7 +26,7 @@ func createDefaultConfig() component.Config {
 		DefaultRules: true,
 		Diff:         DiffConfig{Enabled: true, MaxFields: 64, MaxBytes: 8192},
 		Redaction:    RedactionConfig{Enabled: true, DefaultRules: true},
-		Chain:        ChainConfig{Enabled: true, StreamKey: semconv.AttrTenant},
+		Chain:        ChainConfig{Enabled: true, StreamKey: semconv.AttrTenant, RecentIDs: 100_000},
 	}
 }
 

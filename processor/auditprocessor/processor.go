@@ -36,7 +36,7 @@ type auditProcessor struct {
 	diff     *differ   // nil when disabled
 	chain    *chainer  // nil when disabled
 
-	classified, redacted, dropped, chained metric.Int64Counter
+	classified, redacted, dropped, chained, resent metric.Int64Counter
 }
 
 func newAuditProcessor(set processor.Settings, cfg *Config) (*auditProcessor, error) {
@@ -63,7 +63,7 @@ func newAuditProcessor(set processor.Settings, cfg *Config) (*auditProcessor, er
 		p.diff = &differ{maxFields: cfg.Diff.MaxFields, maxBytes: cfg.Diff.MaxBytes}
 	}
 	if cfg.Chain.Enabled {
-		p.chain = newChainer(cfg.Chain.StreamKey)
+		p.chain = newChainer(cfg.Chain.StreamKey, cfg.Chain.RecentIDs)
 	}
 	if err = p.createCounters(set.TelemetrySettings); err != nil {
 		return nil, err
@@ -83,6 +83,7 @@ func (p *auditProcessor) createCounters(set component.TelemetrySettings) error {
 	p.redacted = counter("otelcol_processor_audit_values_redacted", "Values redacted (dropped, masked or hashed).", "{values}")
 	p.dropped = counter("otelcol_processor_audit_events_dropped", "Events dropped by drop.conditions.", "{events}")
 	p.chained = counter("otelcol_processor_audit_events_chained", "Events given a chain sequence number and hash.", "{events}")
+	p.resent = counter("otelcol_processor_audit_events_resent", "Events dropped because an event with the same id was accepted already.", "{events}")
 	return errors.Join(errs...)
 }
 
@@ -147,11 +148,14 @@ func (p *auditProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 		p.redacted.Add(ctx, int64(redacted))
 	}
 	if p.chain != nil {
-		n, err := p.chain.chain(ctx, ld)
+		n, resent, err := p.chain.chain(ctx, ld)
 		if err != nil {
 			return ld, err
 		}
 		p.chained.Add(ctx, int64(n))
+		if resent > 0 {
+			p.resent.Add(ctx, int64(resent))
+		}
 	}
 	return ld, nil
 }
