@@ -234,14 +234,16 @@ func measureLatency(ctx context.Context, bin string, col *collector, dst destina
 		loadDone <- err
 	}()
 
+	probeCtx, stopProbes := context.WithCancel(ctx)
+	defer stopProbes()
+	probes := sendProbes(probeCtx, col.httpAddr, seed)
 	sent := map[string]time.Time{}
 	var latencies []time.Duration
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	var lastProbe time.Time
 	loading := true
-	drainUntil := time.Time{}
-	for n := 0; ; {
+	var drainUntil time.Time
+	for {
 		select {
 		case <-ctx.Done():
 			return latencyRun{}, ctx.Err()
@@ -250,17 +252,19 @@ func measureLatency(ctx context.Context, bin string, col *collector, dst destina
 				return latencyRun{}, err
 			}
 			loading = false
+			stopProbes()
 			drainUntil = time.Now().Add(30 * time.Second)
-		case <-tick.C:
-		}
-		if loading && time.Since(lastProbe) >= 200*time.Millisecond {
-			n++
-			id := fmt.Sprintf("%s%d-%d", probeIDPrefix, seed, n)
-			lastProbe = time.Now()
-			if err := sendProbe(ctx, col.httpAddr, id, lastProbe); err != nil {
-				return latencyRun{}, err
+			continue
+		case p, ok := <-probes:
+			if !ok {
+				probes = nil
+			} else if p.err != nil {
+				return latencyRun{}, p.err
+			} else {
+				sent[p.id] = p.at
 			}
-			sent[id] = lastProbe
+			continue
+		case <-tick.C:
 		}
 		if len(sent) > 0 {
 			seen, err := dst.seen(ctx, slices.Collect(maps.Keys(sent)))
@@ -272,12 +276,51 @@ func measureLatency(ctx context.Context, bin string, col *collector, dst destina
 				delete(sent, id)
 			}
 		}
-		if !loading && (len(sent) == 0 || time.Now().After(drainUntil)) {
+		if !loading && probes == nil && (len(sent) == 0 || time.Now().After(drainUntil)) {
 			break
 		}
 	}
 	slices.Sort(latencies)
 	return latencyRun{rate: rate, probes: latencies, unmatched: len(sent)}, nil
+}
+
+type probe struct {
+	id  string
+	at  time.Time
+	err error
+}
+
+// sendProbes posts a probe every 200ms, on its own so that slow answers from
+// the destination do not thin the probes out, until ctx ends; then it
+// closes the channel. A failed probe is reported and ends the sending.
+func sendProbes(ctx context.Context, httpAddr string, seed int64) <-chan probe {
+	out := make(chan probe)
+	go func() {
+		defer close(out)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for n := 1; ; n++ {
+			p := probe{id: fmt.Sprintf("%s%d-%d", probeIDPrefix, seed, n), at: time.Now()}
+			p.err = sendProbe(ctx, httpAddr, p.id, p.at)
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+			if p.err != nil {
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // sendProbe posts one valid audit event through the JSON intake.
