@@ -193,7 +193,7 @@ func (e *alertExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 }
 
 // handle persists the state before notifying: after a crash an alert is
-// rather not re-sent than sent twice, and state is small.
+// rather not re-sent than sent twice. A save writes only what changed.
 func (e *alertExporter) handle(ctx context.Context, alerts []rule.Alert) {
 	if len(alerts) == 0 {
 		return

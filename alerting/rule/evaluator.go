@@ -53,13 +53,14 @@ type Evaluator struct {
 	logger      *zap.Logger
 	rules       []*Rule
 	series      map[string]map[string]*series // rule name -> group key -> series
+	dirty       map[string]map[int]bool       // rule name -> state buckets changed since Save
 	matchErrors int64
 	overflow    int64
 }
 
 // NewEvaluator returns an evaluator of rules with no state.
 func NewEvaluator(rules []*Rule, clock Clock, logger *zap.Logger) *Evaluator {
-	e := &Evaluator{clock: clock, logger: logger, series: map[string]map[string]*series{}}
+	e := &Evaluator{clock: clock, logger: logger, series: map[string]map[string]*series{}, dirty: map[string]map[int]bool{}}
 	e.SetRules(rules)
 	return e
 }
@@ -160,6 +161,7 @@ func (e *Evaluator) Observe(ctx context.Context, rl plog.ResourceLogs, sl plog.S
 		if a, ok := e.step(r, key, s, now); ok {
 			out = append(out, a)
 		}
+		e.touch(r.Name(), key)
 	}
 	return out
 }
@@ -172,11 +174,18 @@ func (e *Evaluator) Tick(now time.Time) []Alert {
 	var out []Alert
 	for _, r := range e.rules {
 		for key, s := range e.series[r.Name()] {
+			// Only what a restart needs is worth a write: a new state, a
+			// slid window, a notification. LastTrueAt alone moves every tick.
+			state, hits, sent := s.State, len(s.Hits), s.LastSentAt
 			if a, ok := e.step(r, key, s, now); ok {
 				out = append(out, a)
 			}
-			if s.idle(r, now) {
+			idle := s.idle(r, now)
+			if idle {
 				delete(e.series[r.Name()], key)
+			}
+			if idle || s.State != state || len(s.Hits) != hits || !s.LastSentAt.Equal(sent) {
+				e.touch(r.Name(), key)
 			}
 		}
 	}

@@ -339,12 +339,12 @@ func TestRestoreDropsRemovedRules(t *testing.T) {
 	cfg.Threshold = 1
 	e := newEval(t, clock, cfg)
 	e.ObserveLogs(context.Background(), failedLogin("203.0.113.9"))
-	data, err := e.MarshalState()
-	require.NoError(t, err)
+	store := newMapClient()
+	require.NoError(t, e.Save(context.Background(), store))
 	other := newEval(t, clock, Config{Name: "other", Match: "true"})
-	require.NoError(t, other.RestoreState(data))
+	require.NoError(t, other.Load(context.Background(), store))
 	assert.NotContains(t, other.series, "failed_logins")
-	assert.Error(t, other.RestoreState([]byte(`{"version":99}`)))
+	assert.Empty(t, other.series["other"])
 }
 
 func TestSetRulesKeepsStateOfKeptRules(t *testing.T) {
@@ -443,6 +443,49 @@ func (c *mapClient) Set(_ context.Context, k string, v []byte) error {
 }
 func (c *mapClient) Delete(_ context.Context, k string) error { delete(c.m, k); return nil }
 func (c *mapClient) Close(context.Context) error              { return nil }
-func (c *mapClient) Batch(context.Context, ...*storage.Operation) error {
-	panic("not used")
+func (c *mapClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		switch op.Type {
+		case storage.Get:
+			op.Value = c.m[op.Key]
+		case storage.Set:
+			_ = c.Set(ctx, op.Key, op.Value)
+		case storage.Delete:
+			delete(c.m, op.Key)
+		}
+	}
+	return nil
+}
+
+func TestSaveWritesOnlyWhatChanged(t *testing.T) {
+	clock := &fakeClock{now: monday10}
+	cfg := bruteForce
+	cfg.Threshold = 1
+	e := newEval(t, clock, cfg)
+	store := newMapClient()
+	ctx := context.Background()
+	for i := range 50 {
+		e.ObserveLogs(ctx, failedLogin(fmt.Sprintf("203.0.113.%d", i)))
+	}
+	require.NoError(t, e.Save(ctx, store))
+	written := len(store.m)
+	require.Positive(t, written)
+
+	for k := range store.m {
+		store.m[k] = []byte("not rewritten")
+	}
+	e.ObserveLogs(ctx, failedLogin("203.0.113.7"))
+	require.NoError(t, e.Save(ctx, store))
+	rewritten := 0
+	for _, v := range store.m {
+		if string(v) != "not rewritten" {
+			rewritten++
+		}
+	}
+	assert.Equal(t, 1, rewritten, "one alert changed: one bucket is written")
+
+	// Once every alert resolved and went idle, its bucket is deleted.
+	e.Tick(monday10.Add(time.Hour))
+	require.NoError(t, e.Save(ctx, store))
+	assert.Empty(t, store.m)
 }

@@ -4,63 +4,131 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
 
-// StateKey is the storage key of the evaluator's state.
-const StateKey = "alert_state"
+// The state is stored in buckets: a rule's series are spread over
+// stateBuckets keys by a hash of their group key, and Save rewrites only the
+// buckets holding a series that changed since the last Save. Rewriting the
+// whole state on every batch cost most of the collector's CPU once thousands
+// of alerts were tracked.
+const stateBuckets = 256
 
-// stateVersion is bumped when the persisted shape changes incompatibly.
-const stateVersion = 1
+// stateVersion is part of every key: a shape change starts from empty state
+// instead of misreading the old one.
+const stateVersion = 2
 
-type persistedState struct {
-	Version int                           `json:"version"`
-	Rules   map[string]map[string]*series `json:"rules"`
+func bucketKey(rule string, bucket int) string {
+	return fmt.Sprintf("alert_state/v%d/%s/%d", stateVersion, rule, bucket)
 }
 
-// MarshalState encodes the state of every alert: what fired, what was sent
-// when, and the windows' hits, so a restart neither forgets nor re-sends.
-func (e *Evaluator) MarshalState() ([]byte, error) {
+func bucketOf(groupKey string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(groupKey))
+	return int(h.Sum32() % stateBuckets)
+}
+
+// touch marks the series of rule and group key as changed since the last Save.
+func (e *Evaluator) touch(rule, key string) {
+	b := e.dirty[rule]
+	if b == nil {
+		b = map[int]bool{}
+		e.dirty[rule] = b
+	}
+	b[bucketOf(key)] = true
+}
+
+// Save writes the state that changed since the last Save (what fired, what
+// was sent when, the windows' hits), so a restart neither forgets nor
+// re-sends. If the write fails, the same buckets are written next time.
+func (e *Evaluator) Save(ctx context.Context, client storage.Client) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	return json.Marshal(persistedState{Version: stateVersion, Rules: e.series})
+	dirty := e.dirty
+	e.dirty = map[string]map[int]bool{}
+	ops, err := e.bucketOperations(dirty)
+	e.mu.Unlock()
+	if err == nil && len(ops) > 0 {
+		err = client.Batch(ctx, ops...)
+	}
+	if err != nil {
+		e.mu.Lock()
+		for rule, buckets := range dirty {
+			for b := range buckets {
+				e.dirty[rule] = mergeBucket(e.dirty[rule], b)
+			}
+		}
+		e.mu.Unlock()
+	}
+	return err
 }
 
-// RestoreState replaces the state with data from MarshalState. State of rules
-// that no longer exist is dropped.
-func (e *Evaluator) RestoreState(data []byte) error {
-	var st persistedState
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("decode alert state: %w", err)
+func mergeBucket(m map[int]bool, b int) map[int]bool {
+	if m == nil {
+		m = map[int]bool{}
 	}
-	if st.Version != stateVersion {
-		return fmt.Errorf("alert state version %d, want %d", st.Version, stateVersion)
+	m[b] = true
+	return m
+}
+
+// bucketOperations encodes the dirty buckets of every rule that still
+// exists; an emptied bucket is deleted.
+func (e *Evaluator) bucketOperations(dirty map[string]map[int]bool) ([]*storage.Operation, error) {
+	var ops []*storage.Operation
+	for rule, buckets := range dirty {
+		all, ok := e.series[rule]
+		if !ok {
+			continue
+		}
+		members := make(map[int]map[string]*series, len(buckets))
+		for key, s := range all {
+			if b := bucketOf(key); buckets[b] {
+				if members[b] == nil {
+					members[b] = map[string]*series{}
+				}
+				members[b][key] = s
+			}
+		}
+		for b := range buckets {
+			if len(members[b]) == 0 {
+				ops = append(ops, storage.DeleteOperation(bucketKey(rule, b)))
+				continue
+			}
+			data, err := json.Marshal(members[b])
+			if err != nil {
+				return nil, fmt.Errorf("encode alert state of rule %q: %w", rule, err)
+			}
+			ops = append(ops, storage.SetOperation(bucketKey(rule, b), data))
+		}
 	}
+	return ops, nil
+}
+
+// Load restores the state of the current rules saved in client, if any.
+func (e *Evaluator) Load(ctx context.Context, client storage.Client) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, r := range e.rules {
-		if s, ok := st.Rules[r.Name()]; ok && s != nil {
-			e.series[r.Name()] = s
+		ops := make([]*storage.Operation, stateBuckets)
+		for b := range ops {
+			ops[b] = storage.GetOperation(bucketKey(r.Name(), b))
+		}
+		if err := client.Batch(ctx, ops...); err != nil {
+			return fmt.Errorf("read alert state of rule %q: %w", r.Name(), err)
+		}
+		for _, op := range ops {
+			if op.Value == nil {
+				continue
+			}
+			var bucket map[string]*series
+			if err := json.Unmarshal(op.Value, &bucket); err != nil {
+				return fmt.Errorf("decode alert state of rule %q: %w", r.Name(), err)
+			}
+			for key, s := range bucket {
+				e.series[r.Name()][key] = s
+			}
 		}
 	}
 	return nil
-}
-
-// Save writes the state to client under StateKey.
-func (e *Evaluator) Save(ctx context.Context, client storage.Client) error {
-	data, err := e.MarshalState()
-	if err != nil {
-		return err
-	}
-	return client.Set(ctx, StateKey, data)
-}
-
-// Load restores the state saved in client, if any.
-func (e *Evaluator) Load(ctx context.Context, client storage.Client) error {
-	data, err := client.Get(ctx, StateKey)
-	if err != nil || data == nil {
-		return err
-	}
-	return e.RestoreState(data)
 }
