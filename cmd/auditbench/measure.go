@@ -171,6 +171,10 @@ func measureThroughput(ctx context.Context, bin string, col *collector, dst dest
 	if err != nil {
 		return throughput{}, err
 	}
+	if report.ElapsedSeconds < 0.9*d.Seconds() {
+		// auditgen ends early, with a complete report, when it is signalled.
+		return throughput{}, fmt.Errorf("auditgen stopped after %.1fs of %s: was it signalled?", report.ElapsedSeconds, d)
+	}
 	events := report.Delivered.Total
 	fmt.Printf("  auditgen: %d events accepted in %.1fs (%.0f/s)\n", events, report.ElapsedSeconds, float64(events)/report.ElapsedSeconds)
 	if err := waitDocuments(ctx, dst, base+events, 5*time.Minute); err != nil {
