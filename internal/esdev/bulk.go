@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
@@ -58,12 +57,7 @@ func (s *Server) handleBulk(r *http.Request, defaultIndex string) (int, any, err
 	refresh := r.URL.Query().Get("refresh")
 	for ix := range touched {
 		ix.mu.Lock()
-		if refresh == "true" || refresh == "wait_for" || refresh == "" && r.URL.Query().Has("refresh") {
-			err = ix.refresh()
-		} else {
-			err = ix.flushText()
-		}
-		err = errors.Join(err, ix.persist())
+		err = ix.endWrite(refresh == "true" || refresh == "wait_for" || refresh == "" && r.URL.Query().Has("refresh"))
 		ix.mu.Unlock()
 		if err != nil {
 			return 0, nil, err
@@ -98,14 +92,20 @@ func parseBulk(body []byte, defaultIndex string) ([]bulkAction, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var meta map[string]map[string]any
-		if err := json.Unmarshal(line, &meta); err != nil || len(meta) != 1 {
-			return nil, badRequest("illegal_argument_exception", "Malformed action/metadata line [%d], expected a simple object with one action", i+1)
-		}
 		var a bulkAction
-		var params map[string]any
-		for op, p := range meta {
-			a.op, params = op, p
+		var params []actionParam
+		var ok bool
+		if a.op, params, ok = scanActionLine(line); !ok {
+			var meta map[string]map[string]any
+			if err := json.Unmarshal(line, &meta); err != nil || len(meta) != 1 {
+				return nil, badRequest("illegal_argument_exception", "Malformed action/metadata line [%d], expected a simple object with one action", i+1)
+			}
+			for op, ps := range meta {
+				a.op = op
+				for k, v := range ps {
+					params = append(params, actionParam{k, v})
+				}
+			}
 		}
 		switch a.op {
 		case "index", "create", "delete", "update":
@@ -113,12 +113,13 @@ func parseBulk(body []byte, defaultIndex string) ([]bulkAction, error) {
 			return nil, badRequest("illegal_argument_exception", "Malformed action/metadata line [%d], expected one of [create, delete, index, update] but found [%s]", i+1, a.op)
 		}
 		a.index = defaultIndex
-		for k, v := range params {
+		for _, p := range params {
+			k, v := p.key, p.value
 			switch k {
 			case "_index":
-				a.index = fmt.Sprint(v)
+				a.index = paramString(v)
 			case "_id":
-				a.id = fmt.Sprint(v)
+				a.id = paramString(v)
 			case "op_type":
 				if v == "create" {
 					a.op = "create"
@@ -150,6 +151,74 @@ func parseBulk(body []byte, defaultIndex string) ([]bulkAction, error) {
 		return nil, badRequest("action_request_validation_exception", "Validation Failed: 1: no requests added;")
 	}
 	return out, nil
+}
+
+type actionParam struct {
+	key   string
+	value any
+}
+
+// scanActionLine reads the usual action line, {"OP":{"KEY":"STRING",...}},
+// without reflection: decoding it with encoding/json cost as much as
+// validating the document that follows. ok is false for any other shape
+// (numbers, nesting, duplicate actions, malformed JSON), which the caller
+// decodes with encoding/json.
+func scanActionLine(line []byte) (op string, params []actionParam, ok bool) {
+	js := jsonParser{b: line}
+	expect := func(c byte) bool {
+		js.ws()
+		if js.i < len(js.b) && js.b[js.i] == c {
+			js.i++
+			return true
+		}
+		return false
+	}
+	if !expect('{') {
+		return "", nil, false
+	}
+	js.ws()
+	op, err := js.str()
+	if err != nil || !expect(':') || !expect('{') {
+		return "", nil, false
+	}
+	if !expect('}') {
+		for {
+			js.ws()
+			k, err := js.str()
+			if err != nil || !expect(':') {
+				return "", nil, false
+			}
+			js.ws()
+			v, err := js.str()
+			if err != nil {
+				return "", nil, false
+			}
+			for _, p := range params {
+				if p.key == k {
+					return "", nil, false
+				}
+			}
+			params = append(params, actionParam{k, v})
+			if expect('}') {
+				break
+			}
+			if !expect(',') {
+				return "", nil, false
+			}
+		}
+	}
+	if !expect('}') {
+		return "", nil, false
+	}
+	js.ws()
+	return op, params, js.i == len(js.b)
+}
+
+func paramString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // itemResult is one bulk item (or single-document write) result, fields in
@@ -286,7 +355,7 @@ func (s *Server) handleDoc(r *http.Request, name string, parts []string) (int, a
 		res := s.execute(bulkAction{op: "delete", index: name, id: id}, touched)
 		for ix := range touched {
 			ix.mu.Lock()
-			err := errors.Join(ix.flushText(), ix.persist())
+			err := ix.endWrite(false)
 			ix.mu.Unlock()
 			if err != nil {
 				return 0, nil, err
@@ -319,7 +388,7 @@ func (s *Server) handleDoc(r *http.Request, name string, parts []string) (int, a
 		res := s.execute(a, touched)
 		for ix := range touched {
 			ix.mu.Lock()
-			err = errors.Join(ix.flushText(), ix.persist())
+			err = ix.endWrite(false)
 			ix.mu.Unlock()
 			if err != nil {
 				return 0, nil, err

@@ -188,7 +188,7 @@ func (ix *index) replay(path string, indexText bool) error {
 		default:
 			goto done
 		}
-		if indexText && ix.batch.Size() >= 5000 {
+		if indexText && ix.batch.Size() >= textBatchLimit {
 			if err := ix.flushText(); err != nil {
 				return err
 			}
@@ -373,6 +373,24 @@ func (ix *index) insertMapping(path string, f *fieldMapping) {
 		return
 	}
 	props[last] = f
+}
+
+// textBatchLimit bounds the text operations held in memory between
+// refreshes. Larger bleve batches mean fewer segments to build and merge.
+const textBatchLimit = 5000
+
+// endWrite finishes a write request. The document log is fsynced before the
+// request is answered; the text batch waits for the next refresh, which
+// makes it searchable together with the columns, unless it has grown large.
+// Caller holds ix.mu.
+func (ix *index) endWrite(refresh bool) error {
+	var err error
+	if refresh {
+		err = ix.refresh()
+	} else if ix.batch.Size() >= textBatchLimit {
+		err = ix.flushText()
+	}
+	return errors.Join(err, ix.persist())
 }
 
 // flushText executes the pending bleve batch.
