@@ -1,6 +1,7 @@
 package esdev
 
 import (
+	"hash/maphash"
 	"net/netip"
 )
 
@@ -26,7 +27,7 @@ type column struct {
 	ints   []int64
 	floats []float64
 	dict   []string
-	dictIx map[string]uint32
+	dictIx dictIndex
 	addrs  []netip.Addr
 	// openOrd is ord+1 of the document currently being appended, 0 when none.
 	openOrd uint32
@@ -45,9 +46,6 @@ func newColumn(ftype string) *column {
 		c.kind = kindFloat
 	default:
 		c.kind = kindText
-	}
-	if c.kind == kindKeyword || c.kind == kindIP {
-		c.dictIx = map[string]uint32{}
 	}
 	return c
 }
@@ -83,11 +81,9 @@ func (c *column) end() {
 }
 
 func (c *column) addString(s string) {
-	id, ok := c.dictIx[s]
+	id, ok := c.dictIx.add(c.dict, s)
 	if !ok {
-		id = uint32(len(c.dict))
 		c.dict = append(c.dict, s)
-		c.dictIx[s] = id
 		if c.kind == kindIP {
 			a, _ := netip.ParseAddr(s)
 			c.addrs = append(c.addrs, a)
@@ -201,4 +197,71 @@ func (c *column) numeric(ord uint32, fn func(float64)) {
 func netipFromSlice(b []byte) (string, bool) {
 	a, ok := netip.AddrFromSlice(b)
 	return a.Unmap().String(), ok
+}
+
+// dictIndex finds the id of a string in a column dictionary. It is an
+// open-addressing table of (hash, id+1) pairs: adding a value costs one hash
+// and one probe sequence whether the value is new or not (a Go map needs a
+// lookup and then an insert), and growing reuses the stored hashes instead
+// of rehashing every string. With id-like fields (event ids, chain hashes)
+// nearly every value is new, and the map was the largest cost of indexing.
+type dictIndex struct {
+	seed  maphash.Seed
+	slots []dictSlot // length a power of two, at most half full
+}
+
+type dictSlot struct{ hash, id1 uint32 } // id1 == 0: empty
+
+// add returns the id of s in dict, or, with false, the id s gets when the
+// caller appends it to dict.
+func (d *dictIndex) add(dict []string, s string) (uint32, bool) {
+	if 2*(len(dict)+1) > len(d.slots) {
+		d.grow()
+	}
+	h := uint32(maphash.String(d.seed, s))
+	mask := uint32(len(d.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &d.slots[i]
+		if sl.id1 == 0 {
+			*sl = dictSlot{hash: h, id1: uint32(len(dict)) + 1}
+			return uint32(len(dict)), false
+		}
+		if sl.hash == h && dict[sl.id1-1] == s {
+			return sl.id1 - 1, true
+		}
+	}
+}
+
+// get returns the id of s in dict.
+func (d *dictIndex) get(dict []string, s string) (uint32, bool) {
+	if len(d.slots) == 0 {
+		return 0, false
+	}
+	h := uint32(maphash.String(d.seed, s))
+	mask := uint32(len(d.slots) - 1)
+	for i := h & mask; d.slots[i].id1 != 0; i = (i + 1) & mask {
+		if sl := d.slots[i]; sl.hash == h && dict[sl.id1-1] == s {
+			return sl.id1 - 1, true
+		}
+	}
+	return 0, false
+}
+
+func (d *dictIndex) grow() {
+	if len(d.slots) == 0 {
+		d.seed = maphash.MakeSeed()
+	}
+	old := d.slots
+	d.slots = make([]dictSlot, max(16, 2*len(old)))
+	mask := uint32(len(d.slots) - 1)
+	for _, sl := range old {
+		if sl.id1 == 0 {
+			continue
+		}
+		i := sl.hash & mask
+		for d.slots[i].id1 != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = sl
+	}
 }

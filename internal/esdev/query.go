@@ -692,7 +692,7 @@ func exactMatch(c *evalCtx, field, typ string, col *column, v any, ci bool) (*bi
 		if ci {
 			return col.matchDict(c.n, func(id uint32) bool { return strings.EqualFold(col.dict[id], s) }), nil
 		}
-		id, ok := col.dictIx[s]
+		id, ok := col.dictIx.get(col.dict, s)
 		if !ok {
 			return newBitset(c.n), nil
 		}
