@@ -106,12 +106,17 @@ func benchESDev(ctx context.Context, o options) (row, error) {
 
 // benchPipeline starts a collector writing to esURL, warms it up, then
 // measures throughput and latency.
-func benchPipeline(ctx context.Context, o options, name, esURL string, dst destination) (row, error) {
+// On failure its directory, with the collector's log, is kept.
+func benchPipeline(ctx context.Context, o options, name, esURL string, dst destination) (_ row, err error) {
 	dir, err := os.MkdirTemp("", "auditbench-collector")
 	if err != nil {
 		return row{}, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err == nil {
+			os.RemoveAll(dir)
+		}
+	}()
 	col, err := startCollector(ctx, o.bin, dir, esURL)
 	if err != nil {
 		return row{}, err
