@@ -30,7 +30,12 @@ func (s *Server) handleBulk(r *http.Request, defaultIndex string) (int, any, err
 	if err := checkParams(r, "refresh", "pipeline", "routing", "timeout", "wait_for_active_shards", "require_alias", "require_data_stream", "filter_path", "error_trace", "pretty", "human", "list_executed_pipelines", "include_source_on_error"); err != nil {
 		return 0, nil, err
 	}
-	body, err := readBody(r)
+	buf, _ := s.bulkBodies.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer s.recycleBulkBody(buf)
+	body, err := readBodyInto(r, buf)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -64,6 +69,14 @@ func (s *Server) handleBulk(r *http.Request, defaultIndex string) (int, any, err
 		}
 	}
 	return 200, map[string]any{"took": time.Since(start).Milliseconds(), "errors": hasErrors, "items": items}, nil
+}
+
+func (s *Server) recycleBulkBody(buf *bytes.Buffer) {
+	if buf.Cap() > 64<<20 {
+		return // an unusually large request: let it go
+	}
+	buf.Reset()
+	s.bulkBodies.Put(buf)
 }
 
 // checkParams rejects query parameters esdev does not know, as Elasticsearch

@@ -94,19 +94,16 @@ func (p *docParser) streamObject(prefix, dyn string, depth int) error {
 	}
 	for {
 		js.ws()
-		k, err := js.str()
+		path, err := p.fieldPath(prefix)
 		if err != nil {
-			return p.malformed()
-		}
-		if k == "" {
-			return docParsingError("field name cannot be an empty string (document with id '%s')", p.id)
+			return err
 		}
 		js.ws()
 		if js.i >= len(js.b) || js.b[js.i] != ':' {
 			return p.malformed()
 		}
 		js.i++
-		if err := p.streamValue(p.ix.joinPath(prefix, k), dyn, depth+1); err != nil {
+		if err := p.streamValue(path, dyn, depth+1); err != nil {
 			return err
 		}
 		js.ws()
@@ -123,6 +120,38 @@ func (p *docParser) streamObject(prefix, dyn string, depth int) error {
 			return p.malformed()
 		}
 	}
+}
+
+// fieldPath reads an object key and returns prefix+key. Keys repeat from
+// document to document, so the path usually comes from the index's cache
+// without allocating.
+func (p *docParser) fieldPath(prefix string) (string, error) {
+	js := &p.js
+	start := js.i
+	raw, escaped, err := js.rawStr()
+	if err != nil {
+		return "", p.malformed()
+	}
+	if len(raw) == 0 {
+		return "", docParsingError("field name cannot be an empty string (document with id '%s')", p.id)
+	}
+	if !escaped {
+		if path, ok := p.ix.cachedPath(prefix, raw); ok {
+			return path, nil
+		}
+		if !utf8.Valid(raw) {
+			return "", p.malformed()
+		}
+		return p.ix.joinPath(prefix, string(raw)), nil
+	}
+	k, err := unescape(js.b[start:js.i])
+	if err != nil {
+		return "", p.malformed()
+	}
+	if k == "" {
+		return "", docParsingError("field name cannot be an empty string (document with id '%s')", p.id)
+	}
+	return p.ix.joinPath(prefix, k), nil
 }
 
 func (p *docParser) streamValue(path, dyn string, depth int) error {

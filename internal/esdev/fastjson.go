@@ -127,39 +127,53 @@ func (p *jsonParser) lit(s string) error {
 }
 
 func (p *jsonParser) str() (string, error) {
-	if p.i >= len(p.b) || p.b[p.i] != '"' {
+	start := p.i
+	raw, escaped, err := p.rawStr()
+	if err != nil {
+		return "", err
+	}
+	if escaped {
+		return unescape(p.b[start:p.i])
+	}
+	if !utf8.Valid(raw) {
 		return "", errJSON
+	}
+	return string(raw), nil
+}
+
+// rawStr reads a string literal and returns its bytes between the quotes,
+// still escaped when escaped is true, and not yet checked to be UTF-8.
+func (p *jsonParser) rawStr() (raw []byte, escaped bool, err error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false, errJSON
 	}
 	start := p.i
 	p.i++
-	simple := true
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		switch {
 		case c == '"':
 			p.i++
-			if simple {
-				s := string(p.b[start+1 : p.i-1])
-				if !utf8.ValidString(s) {
-					return "", errJSON
-				}
-				return s, nil
-			}
-			var s string
-			if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {
-				return "", errJSON
-			}
-			return s, nil
+			return p.b[start+1 : p.i-1], escaped, nil
 		case c == '\\':
-			simple = false
+			escaped = true
 			p.i += 2
 		case c < 0x20:
-			return "", errJSON
+			return nil, false, errJSON
 		default:
 			p.i++
 		}
 	}
-	return "", errJSON
+	return nil, false, errJSON
+}
+
+// unescape decodes a string literal (quotes included) that has escapes.
+func unescape(lit []byte) (string, error) {
+	var s string
+	if err := json.Unmarshal(lit, &s); err != nil {
+		return "", errJSON
+	}
+	return s, nil
 }
 
 func (p *jsonParser) num() (json.Number, error) {

@@ -533,10 +533,13 @@ func nextTextPosition(ps []textPosition, path string) ([]textPosition, uint64) {
 	return append(ps, textPosition{path: path, next: 1}), 0
 }
 
+// cachedPath returns prefix+key if joinPath has cached it.
+func (ix *index) cachedPath(prefix string, key []byte) (string, bool) {
+	p, ok := ix.paths[prefix][string(key)] // no allocation for the lookup
+	return p, ok
+}
+
 func (ix *index) joinPath(prefix, key string) string {
-	if prefix == "" {
-		return key
-	}
 	if ix.paths == nil {
 		ix.paths = map[string]map[string]string{}
 	}
