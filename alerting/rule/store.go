@@ -14,7 +14,7 @@ import (
 // buckets holding a series that changed since the last Save. Rewriting the
 // whole state on every batch cost most of the collector's CPU once thousands
 // of alerts were tracked.
-const stateBuckets = 256
+const stateBuckets = 4096
 
 // stateVersion is part of every key: a shape change starts from empty state
 // instead of misreading the old one.
