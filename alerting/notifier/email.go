@@ -175,9 +175,35 @@ func (e *Email) saslClient() sasl.Client {
 	case AuthPlain:
 		return sasl.NewPlainClient("", e.cfg.Username, string(e.cfg.Password))
 	case AuthLogin:
-		return sasl.NewLoginClient(e.cfg.Username, string(e.cfg.Password))
+		return &loginClient{username: e.cfg.Username, password: string(e.cfg.Password)}
 	}
 	return nil
+}
+
+// loginClient is SASL LOGIN as servers speak it. go-sasl's client accepts
+// only the challenge "Password:", but the mechanism was never standardised:
+// aiosmtpd, following draft-murchison-sasl-login, asks "Password\x00" (and
+// "User Name\x00" when it ignores the initial response). The username goes
+// as initial response; a challenge naming the user gets it again, any other
+// gets the password.
+type loginClient struct {
+	username, password string
+	answered           int
+}
+
+func (c *loginClient) Start() (string, []byte, error) {
+	return sasl.Login, []byte(c.username), nil
+}
+
+func (c *loginClient) Next(challenge []byte) ([]byte, error) {
+	c.answered++
+	if c.answered > 2 {
+		return nil, sasl.ErrUnexpectedServerChallenge
+	}
+	if bytes.HasPrefix(bytes.ToLower(challenge), []byte("user")) {
+		return []byte(c.username), nil
+	}
+	return []byte(c.password), nil
 }
 
 // smtpError makes a 5xx reply permanent: a rejected sender, recipient or

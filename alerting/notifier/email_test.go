@@ -284,3 +284,21 @@ func TestEmailConfigValidate(t *testing.T) {
 }
 
 func quotedPrintable(r io.Reader) io.Reader { return quotedprintable.NewReader(r) }
+
+func TestLoginClientAnswersEitherWording(t *testing.T) {
+	for _, challenges := range [][2]string{{"Username:", "Password:"}, {"User Name\x00", "Password\x00"}} {
+		c := &loginClient{username: "alerts", password: "s3cret"}
+		mech, ir, err := c.Start()
+		require.NoError(t, err)
+		assert.Equal(t, "LOGIN", mech)
+		assert.Equal(t, "alerts", string(ir))
+		user, err := c.Next([]byte(challenges[0]))
+		require.NoError(t, err)
+		assert.Equal(t, "alerts", string(user), "a server that ignored the initial response asks again")
+		pass, err := c.Next([]byte(challenges[1]))
+		require.NoError(t, err)
+		assert.Equal(t, "s3cret", string(pass))
+		_, err = c.Next([]byte("more?"))
+		assert.ErrorIs(t, err, sasl.ErrUnexpectedServerChallenge)
+	}
+}
