@@ -402,7 +402,9 @@ func (ix *index) flushText() error {
 		return nil
 	}
 	err := ix.text.Batch(ix.batch)
-	ix.batch.Reset()
+	// A new batch rather than Reset: bleve's analysis goroutine can still be
+	// ranging over the old batch's operations after Batch returns.
+	ix.batch = ix.text.NewBatch()
 	return err
 }
 
