@@ -173,6 +173,22 @@ func writeFileDurably(path string, b []byte) error {
 
 // ---- templates ----
 
+// listTemplates answers GET _index_template or _component_template: every
+// template whose name matches pattern (all when empty), and 404 for a plain
+// name that matches none, as Elasticsearch does.
+func listTemplates[T any](templates map[string]T, pattern, what, field string, body func(T) map[string]any) (int, any, error) {
+	out := []any{}
+	for _, n := range sortedKeys(templates) {
+		if pattern == "" || matchName(pattern, n) {
+			out = append(out, map[string]any{"name": n, field: body(templates[n])})
+		}
+	}
+	if pattern != "" && !strings.Contains(pattern, "*") && len(out) == 0 {
+		return 0, nil, &esError{Status: 404, Type: "resource_not_found_exception", Reason: what + " matching [" + pattern + "] not found"}
+	}
+	return 200, map[string]any{field + "s": out}, nil
+}
+
 func parseComponentTemplate(name string, body map[string]any) (*componentTemplate, error) {
 	ct := &componentTemplate{Name: name, Body: body, Mappings: &mappings{Properties: map[string]*fieldMapping{}}}
 	for k := range body {
@@ -343,16 +359,8 @@ func (s *Server) handleIndexTemplate(r *http.Request, parts []string) (int, any,
 	case http.MethodGet, http.MethodHead:
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		out := []any{}
-		for _, n := range sortedKeys(s.templates) {
-			if name == "" || matchName(name, n) {
-				out = append(out, map[string]any{"name": n, "index_template": s.templates[n].Body})
-			}
-		}
-		if name != "" && !strings.Contains(name, "*") && len(out) == 0 {
-			return 0, nil, &esError{Status: 404, Type: "resource_not_found_exception", Reason: "index template matching [" + name + "] not found"}
-		}
-		return 200, map[string]any{"index_templates": out}, nil
+		return listTemplates(s.templates, name, "index template", "index_template",
+			func(t *indexTemplate) map[string]any { return t.Body })
 	case http.MethodDelete:
 		s.mu.Lock()
 		_, ok := s.templates[name]
@@ -391,16 +399,8 @@ func (s *Server) handleComponentTemplate(r *http.Request, parts []string) (int, 
 	case http.MethodGet, http.MethodHead:
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		out := []any{}
-		for _, n := range sortedKeys(s.components) {
-			if name == "" || matchName(name, n) {
-				out = append(out, map[string]any{"name": n, "component_template": s.components[n].Body})
-			}
-		}
-		if name != "" && !strings.Contains(name, "*") && len(out) == 0 {
-			return 0, nil, &esError{Status: 404, Type: "resource_not_found_exception", Reason: "component template matching [" + name + "] not found"}
-		}
-		return 200, map[string]any{"component_templates": out}, nil
+		return listTemplates(s.components, name, "component template", "component_template",
+			func(t *componentTemplate) map[string]any { return t.Body })
 	case http.MethodDelete:
 		s.mu.Lock()
 		delete(s.components, name)
