@@ -12,8 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 
+	"github.com/auditpipe/auditpipe/internal/esclient"
 	"github.com/auditpipe/auditpipe/semconv"
 )
 
@@ -42,21 +43,13 @@ type Config struct {
 
 // Client runs audit queries against Elasticsearch (or esdev).
 type Client struct {
-	es    *elasticsearch.Client
+	es    *elastictransport.Client
 	index string
 }
 
 // New returns a client; it does not contact the server.
 func New(cfg Config) (*Client, error) {
-	if len(cfg.Addresses) == 0 {
-		return nil, errors.New("elasticsearch: no address configured")
-	}
-	for _, a := range cfg.Addresses {
-		if u, err := url.Parse(a); err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, fmt.Errorf("elasticsearch: address %q is not an http(s) URL", a)
-		}
-	}
-	es, err := elasticsearch.NewClient(elasticsearch.Config{
+	es, err := esclient.New(esclient.Config{
 		Addresses: cfg.Addresses,
 		Username:  cfg.Username,
 		Password:  cfg.Password,
@@ -64,7 +57,7 @@ func New(cfg Config) (*Client, error) {
 		Transport: cfg.Transport,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("elasticsearch: %w", err)
+		return nil, err
 	}
 	index := cfg.Index
 	if index == "" {

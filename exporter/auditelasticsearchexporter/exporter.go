@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -24,6 +24,7 @@ import (
 
 	"github.com/auditpipe/auditpipe/esdoc"
 	"github.com/auditpipe/auditpipe/exporter/auditelasticsearchexporter/internal/metadata"
+	"github.com/auditpipe/auditpipe/internal/esclient"
 )
 
 // templateVersion is stored in the installed templates; raise it when the
@@ -39,7 +40,7 @@ type esExporter struct {
 	ua     string
 	now    func() time.Time
 
-	client *elasticsearch.Client
+	client *elastictransport.Client
 
 	setupMu sync.Mutex
 	ready   atomic.Bool
@@ -75,15 +76,13 @@ func (e *esExporter) start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	header := http.Header{}
-	header.Set("User-Agent", e.ua)
-	e.client, err = elasticsearch.NewClient(elasticsearch.Config{
+	e.client, err = esclient.New(esclient.Config{
 		Addresses: e.cfg.endpoints(),
 		CloudID:   e.cfg.CloudID,
 		Username:  e.cfg.User,
 		Password:  string(e.cfg.Password),
 		APIKey:    string(e.cfg.APIKey),
-		Header:    header,
+		UserAgent: e.ua,
 		Transport: httpClient.Transport,
 		// exporterhelper retries with backoff, item by item; a second retry
 		// layer here would resend items that already succeeded.
