@@ -422,8 +422,17 @@ type sorter struct {
 	types [][]string
 }
 
-// less orders candidates as the response will list them.
+// compare orders candidates as the response will list them: by the sort
+// specs, then by shard and document.
 func (st *sorter) compare(a, b *hitCand) int {
+	if c := st.compareSpecs(a, b); c != 0 {
+		return c
+	}
+	return cmpDoc(a, b)
+}
+
+// compareSpecs orders two candidates by the sort specs alone.
+func (st *sorter) compareSpecs(a, b *hitCand) int {
 	for i, sp := range st.specs {
 		var c int
 		switch sp.field {
@@ -452,7 +461,7 @@ func (st *sorter) compare(a, b *hitCand) int {
 			return c
 		}
 	}
-	return cmpDoc(a, b)
+	return 0
 }
 
 func cmpFloat32(a, b float32) int {
@@ -697,35 +706,7 @@ func topHits(req *searchRequest, shards []*shardResult) ([]any, any, error) {
 // compareAfter compares a candidate with a search_after position, which has
 // no shard/ord tiebreak unless _doc is part of the sort.
 func (st *sorter) compareAfter(a, after *hitCand) int {
-	for i, sp := range st.specs {
-		var c int
-		switch sp.field {
-		case "_score":
-			c = cmpFloat32(a.score, after.score)
-		case "_doc":
-			c = cmpDoc(a, after)
-		default:
-			ka, kb := a.keys[i], after.keys[i]
-			if ka.kind == 0 || kb.kind == 0 {
-				c = cmpSortVal(ka, kb)
-				if sp.missingFirst {
-					c = -c
-				}
-				if c != 0 {
-					return c
-				}
-				continue
-			}
-			c = cmpSortVal(ka, kb)
-		}
-		if sp.desc {
-			c = -c
-		}
-		if c != 0 {
-			return c
-		}
-	}
-	return 0
+	return st.compareSpecs(a, after)
 }
 
 func parseAfterValue(sp sortSpec, v any) (sortVal, float32, error) {
