@@ -31,13 +31,15 @@ func bucketOf(groupKey string) int {
 }
 
 // touch marks the series of rule and group key as changed since the last Save.
-func (e *Evaluator) touch(rule, key string) {
+func (e *Evaluator) touch(rule, key string) { e.markBucket(rule, bucketOf(key)) }
+
+func (e *Evaluator) markBucket(rule string, bucket int) {
 	b := e.dirty[rule]
 	if b == nil {
 		b = map[int]bool{}
 		e.dirty[rule] = b
 	}
-	b[bucketOf(key)] = true
+	b[bucket] = true
 }
 
 // Save writes the state that changed since the last Save (what fired, what
@@ -56,20 +58,12 @@ func (e *Evaluator) Save(ctx context.Context, client storage.Client) error {
 		e.mu.Lock()
 		for rule, buckets := range dirty {
 			for b := range buckets {
-				e.dirty[rule] = mergeBucket(e.dirty[rule], b)
+				e.markBucket(rule, b)
 			}
 		}
 		e.mu.Unlock()
 	}
 	return err
-}
-
-func mergeBucket(m map[int]bool, b int) map[int]bool {
-	if m == nil {
-		m = map[int]bool{}
-	}
-	m[b] = true
-	return m
 }
 
 // bucketOperations encodes the dirty buckets of every rule that still
