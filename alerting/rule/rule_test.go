@@ -2,6 +2,7 @@ package rule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -488,4 +489,27 @@ func TestSaveWritesOnlyWhatChanged(t *testing.T) {
 	e.Tick(monday10.Add(time.Hour))
 	require.NoError(t, e.Save(ctx, store))
 	assert.Empty(t, store.m)
+}
+
+// failingClient refuses every write, as a full disk does.
+type failingClient struct{ *mapClient }
+
+func (failingClient) Batch(context.Context, ...*storage.Operation) error {
+	return errors.New("disk full")
+}
+
+func TestFailedSaveIsWrittenByTheNextOne(t *testing.T) {
+	clock := &fakeClock{now: monday10}
+	cfg := bruteForce
+	cfg.Threshold = 1
+	e := newEval(t, clock, cfg)
+	ctx := context.Background()
+	e.ObserveLogs(ctx, failedLogin("203.0.113.9"))
+
+	store := newMapClient()
+	require.ErrorContains(t, e.Save(ctx, failingClient{store}), "disk full")
+	require.NoError(t, e.Save(ctx, store))
+	restored := newEval(t, clock, cfg)
+	require.NoError(t, restored.Load(ctx, store))
+	assert.Equal(t, StateFiring, restored.series["failed_logins"]["client.address=203.0.113.9"].State)
 }
