@@ -1,11 +1,6 @@
 package auditprocessor // import "github.com/auditpipe/auditpipe/processor/auditprocessor"
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"regexp"
-	"slices"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -28,23 +23,21 @@ type changeValue struct {
 	present bool
 	text    string
 	isJSON  bool
-	parsed  any
+	// parsed is the JSON value, or the text as a string when it is not JSON.
+	parsed jsonValue
 }
 
-func readChange(attrs pcommon.Map, key string) changeValue {
+func readChange(attrs pcommon.Map, key string, parser *jsonParser) changeValue {
 	v, ok := attrs.Get(key)
 	if !ok {
 		return changeValue{}
 	}
 	cv := changeValue{present: true, text: v.AsString()}
 	if looksLikeJSON(cv.text) {
-		dec := json.NewDecoder(bytes.NewReader([]byte(cv.text)))
-		dec.UseNumber()
-		if err := dec.Decode(&cv.parsed); err == nil && !dec.More() {
-			cv.isJSON = true
-		} else {
-			cv.parsed = nil
-		}
+		cv.parsed, cv.isJSON = parser.parse(cv.text)
+	}
+	if !cv.isJSON {
+		cv.parsed = jsonValue{kind: jsonString, text: cv.text}
 	}
 	return cv
 }
@@ -66,22 +59,15 @@ func looksLikeJSON(s string) bool {
 	return false
 }
 
-// value is what the diff compares: the parsed JSON, or the raw text.
-func (cv changeValue) value() any {
-	if cv.isJSON {
-		return cv.parsed
-	}
-	return cv.text
-}
-
 type differ struct {
 	maxFields int
 	maxBytes  int
 }
 
+// change is one difference; a side where the path is absent is null.
 type change struct {
 	path     string
-	old, new any
+	old, new jsonValue
 }
 
 // diff returns the changed paths and the compact diff JSON
@@ -90,41 +76,23 @@ func (d differ) diff(oldV, newV changeValue) (fields []string, diffJSON string, 
 	if !oldV.present && !newV.present {
 		return nil, "", false
 	}
-	var changes []change
-	// One more than the limit tells whether anything was left out.
-	limit := d.maxFields + 1
-	emit := func(path string, o, n any) bool {
-		if path == "" {
-			path = rootPath
-		}
-		changes = append(changes, change{path, o, n})
-		return len(changes) < limit
-	}
-	o, n := oldV.value(), newV.value()
 	// A missing side of an object counts as an empty object, so a create or
-	// delete lists the fields it set or removed.
+	// delete lists the fields it set or removed; otherwise it is null.
+	o, n := oldV.parsed, newV.parsed
 	if !oldV.present {
-		if _, isObj := n.(map[string]any); isObj {
-			o = map[string]any{}
-		} else {
-			o = nil
-		}
+		o = jsonValue{kind: missingKind(&n)}
 	}
 	if !newV.present {
-		if _, isObj := o.(map[string]any); isObj {
-			n = map[string]any{}
-		} else {
-			n = nil
-		}
+		n = jsonValue{kind: missingKind(&o)}
 	}
-	walkDiff("", o, n, true, true, emit)
-	if len(changes) == 0 {
+	// One more than the limit tells whether anything was left out.
+	w := diffWalk{limit: d.maxFields + 1}
+	w.walk("", &o, &n)
+	if len(w.changes) == 0 {
 		return nil, "", false
 	}
-	truncated := len(changes) > d.maxFields
-	if truncated {
-		changes = changes[:d.maxFields]
-	}
+	truncated := len(w.changes) > d.maxFields
+	changes := w.changes[:min(len(w.changes), d.maxFields)]
 	fields = make([]string, len(changes))
 	for i, c := range changes {
 		fields[i] = c.path
@@ -132,83 +100,110 @@ func (d differ) diff(oldV, newV changeValue) (fields []string, diffJSON string, 
 	return fields, d.encode(changes, truncated), true
 }
 
-// walkDiff reports every difference between a and b under path; it stops
-// when emit returns false.
-func walkDiff(path string, a, b any, aOK, bOK bool, emit func(string, any, any) bool) bool {
-	if aOK && bOK {
-		switch av := a.(type) {
-		case map[string]any:
-			if bv, ok := b.(map[string]any); ok {
-				return walkObjects(path, av, bv, emit)
-			}
-		case []any:
-			if bv, ok := b.([]any); ok {
-				return walkArrays(path, av, bv, emit)
-			}
-		}
-		if scalarEqual(a, b) {
+func missingKind(other *jsonValue) jsonKind {
+	if other.kind == jsonObject {
+		return jsonObject
+	}
+	return jsonNull
+}
+
+// diffWalk collects the differences between two values, up to limit.
+type diffWalk struct {
+	changes []change
+	limit   int
+}
+
+// walk reports every difference between a and b under path (nil: absent);
+// it returns false once the limit is reached.
+func (w *diffWalk) walk(path string, a, b *jsonValue) bool {
+	if a != nil && b != nil {
+		switch {
+		case a.kind == jsonObject && b.kind == jsonObject:
+			return w.objects(path, a.members, b.members)
+		case a.kind == jsonArray && b.kind == jsonArray:
+			return w.arrays(path, a.members, b.members)
+		case scalarEqual(a, b):
 			return true
 		}
 	}
-	if !aOK {
-		a = nil
+	if path == "" {
+		path = rootPath
 	}
-	if !bOK {
-		b = nil
+	c := change{path: path}
+	if a != nil {
+		c.old = *a
 	}
-	return emit(path, a, b)
+	if b != nil {
+		c.new = *b
+	}
+	w.changes = append(w.changes, c)
+	return len(w.changes) < w.limit
 }
 
-func walkObjects(path string, a, b map[string]any, emit func(string, any, any) bool) bool {
-	keys := make([]string, 0, len(a)+len(b))
-	for k := range a {
-		keys = append(keys, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
+// objects merges two key-sorted member lists.
+func (w *diffWalk) objects(path string, a, b []jsonMember) bool {
+	for i, j := 0, 0; i < len(a) || j < len(b); {
+		var av, bv *jsonValue
+		var key string
+		switch {
+		case j == len(b) || (i < len(a) && a[i].key < b[j].key):
+			key, av = a[i].key, &a[i].value
+			i++
+		case i == len(a) || b[j].key < a[i].key:
+			key, bv = b[j].key, &b[j].value
+			j++
+		default:
+			key, av, bv = a[i].key, &a[i].value, &b[j].value
+			i++
+			j++
 		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		av, aOK := a[k]
-		bv, bOK := b[k]
-		if !walkDiff(childPath(path, k), av, bv, aOK, bOK, emit) {
+		if !w.walk(childPath(path, key), av, bv) {
 			return false
 		}
 	}
 	return true
 }
 
-func walkArrays(path string, a, b []any, emit func(string, any, any) bool) bool {
+func (w *diffWalk) arrays(path string, a, b []jsonMember) bool {
 	for i := 0; i < max(len(a), len(b)); i++ {
-		var av, bv any
+		var av, bv *jsonValue
 		if i < len(a) {
-			av = a[i]
+			av = &a[i].value
 		}
 		if i < len(b) {
-			bv = b[i]
+			bv = &b[i].value
 		}
-		if !walkDiff(indexPath(path, i), av, bv, i < len(a), i < len(b), emit) {
+		if !w.walk(indexPath(path, i), av, bv) {
 			return false
 		}
 	}
 	return true
 }
-
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // childPath writes a.b for identifier keys and a["x.y"] for the rest, so a
 // path reads back unambiguously.
 func childPath(parent, key string) string {
-	if plainKey.MatchString(key) {
+	if isPlainKey(key) {
 		if parent == "" {
 			return key
 		}
 		return parent + "." + key
 	}
-	quoted, _ := json.Marshal(key)
-	return parent + "[" + string(quoted) + "]"
+	return parent + "[" + string(appendJSONString(nil, key)) + "]"
+}
+
+// isPlainKey matches ^[A-Za-z_][A-Za-z0-9_-]*$.
+func isPlainKey(key string) bool {
+	if key == "" || isDigit(key[0]) || key[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(isDigit(c) || c == '_' || c == '-' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')) {
+			return false
+		}
+	}
+	return true
 }
 
 // indexPath is the path of element i of the array at path.
@@ -216,82 +211,57 @@ func indexPath(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
-// jsonEncoder writes JSON without HTML escaping (<, >, & stay readable).
-func jsonEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc
-}
-
 // scalarEqual compares JSON scalars; numbers compare by value so that 1 and
 // 1.0 are not a change.
-func scalarEqual(a, b any) bool {
-	an, aNum := a.(json.Number)
-	bn, bNum := b.(json.Number)
-	if aNum && bNum {
-		if an == bn {
-			return true
-		}
-		af, errA := an.Float64()
-		bf, errB := bn.Float64()
-		return errA == nil && errB == nil && af == bf
-	}
-	switch a.(type) {
-	case map[string]any, []any:
+func scalarEqual(a, b *jsonValue) bool {
+	if a.isContainer() || b.isContainer() || a.kind != b.kind {
 		return false
 	}
-	switch b.(type) {
-	case map[string]any, []any:
+	if a.text == b.text {
+		return true
+	}
+	if a.kind != jsonNumber {
 		return false
 	}
-	return a == b
+	af, errA := strconv.ParseFloat(a.text, 64)
+	bf, errB := strconv.ParseFloat(b.text, 64)
+	return errA == nil && errB == nil && af == bf
 }
 
 // encode writes {"path":[old,new],...} while it fits maxBytes and adds
 // "$truncated":true when changes were left out by either limit.
 func (d differ) encode(changes []change, truncated bool) string {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
 	// Keep room for the truncation marker and the closing brace.
 	budget := d.maxBytes - len(`,"`+truncatedKey+`":true}`)
-	entry := &bytes.Buffer{}
-	enc := jsonEncoder(entry)
+	buf := make([]byte, 1, 256)
+	buf[0] = '{'
 	written := 0
 	for _, c := range changes {
-		entry.Reset()
+		entryStart := len(buf)
 		if written > 0 {
-			entry.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		_ = enc.Encode(c.path)
-		trimNewline(entry)
-		entry.WriteString(":[")
-		_ = enc.Encode(c.old)
-		trimNewline(entry)
-		entry.WriteByte(',')
-		_ = enc.Encode(c.new)
-		trimNewline(entry)
-		entry.WriteByte(']')
-		if buf.Len()+entry.Len() > budget {
+		buf = appendJSONString(buf, c.path)
+		buf = append(buf, ':', '[')
+		buf = appendJSON(buf, &c.old)
+		buf = append(buf, ',')
+		buf = appendJSON(buf, &c.new)
+		buf = append(buf, ']')
+		if len(buf) > budget {
+			buf = buf[:entryStart]
 			truncated = true
 			break
 		}
-		buf.Write(entry.Bytes())
 		written++
 	}
 	if truncated {
 		if written > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		buf.WriteString(`"` + truncatedKey + `":true`)
+		buf = append(buf, `"`+truncatedKey+`":true`...)
 	}
-	buf.WriteByte('}')
-	return buf.String()
-}
-
-func trimNewline(b *bytes.Buffer) {
-	if n := b.Len(); n > 0 && b.Bytes()[n-1] == '\n' {
-		b.Truncate(n - 1)
-	}
+	buf = append(buf, '}')
+	return string(buf)
 }
 
 // writeDiff stores the diff of the (already redacted) change values.

@@ -18,7 +18,7 @@ func changeOf(t *testing.T, text string, present bool) changeValue {
 	if present {
 		m.PutStr("v", text)
 	}
-	return readChange(m, "v")
+	return readChange(m, "v", &jsonParser{})
 }
 
 func TestDiff(t *testing.T) {
@@ -103,7 +103,7 @@ func TestWriteDiffSetsAttributes(t *testing.T) {
 		semconv.AttrChangeOld, `{"balance":120.5}`, semconv.AttrChangeNew, `{"balance":620.5}`)
 	attrs := lr.Attributes()
 	differ{maxFields: 64, maxBytes: 8192}.writeDiff(attrs,
-		readChange(attrs, semconv.AttrChangeOld), readChange(attrs, semconv.AttrChangeNew))
+		readChange(attrs, semconv.AttrChangeOld, &jsonParser{}), readChange(attrs, semconv.AttrChangeNew, &jsonParser{}))
 	assert.Equal(t, []string{"balance"}, attrList(lr, semconv.AttrChangeFields))
 	assert.Equal(t, `{"balance":[120.5,620.5]}`, attr(lr, semconv.AttrChangeDiff))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
@@ -35,6 +36,8 @@ type auditProcessor struct {
 	redact   *redactor // nil when disabled
 	diff     *differ   // nil when disabled
 	chain    *chainer  // nil when disabled
+	// parsers are jsonParsers, kept so their scratch stacks are reused.
+	parsers sync.Pool
 
 	classified, redacted, dropped, chained, resent metric.Int64Counter
 }
@@ -178,19 +181,22 @@ func (p *auditProcessor) processChange(lr plog.LogRecord) int {
 		return 0
 	}
 	attrs := lr.Attributes()
-	oldV := readChange(attrs, semconv.AttrChangeOld)
-	newV := readChange(attrs, semconv.AttrChangeNew)
+	parser, _ := p.parsers.Get().(*jsonParser)
+	if parser == nil {
+		parser = &jsonParser{}
+	}
+	oldV := readChange(attrs, semconv.AttrChangeOld, parser)
+	newV := readChange(attrs, semconv.AttrChangeNew, parser)
+	p.parsers.Put(parser)
 	var rd redaction
 	if p.redact != nil {
 		p.redact.redactAttributes(attrs, &rd)
 		p.redact.redactValue(lr.Body(), "body", "", &rd)
-		for _, c := range []struct {
-			key string
-			cv  *changeValue
-		}{{semconv.AttrChangeOld, &oldV}, {semconv.AttrChangeNew, &newV}} {
-			if p.redact.redactChange(c.cv, c.key, &rd) {
-				attrs.PutStr(c.key, c.cv.text)
-			}
+		if p.redact.redactChange(&oldV, semconv.AttrChangeOld, &rd) {
+			attrs.PutStr(semconv.AttrChangeOld, oldV.text)
+		}
+		if p.redact.redactChange(&newV, semconv.AttrChangeNew, &rd) {
+			attrs.PutStr(semconv.AttrChangeNew, newV.text)
 		}
 		if len(rd.fields) > 0 {
 			list := attrs.PutEmptySlice(semconv.AttrRedactedFields)

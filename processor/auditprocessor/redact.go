@@ -1,11 +1,9 @@
 package auditprocessor // import "github.com/auditpipe/auditpipe/processor/auditprocessor"
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -24,20 +22,25 @@ import (
 // redactedText replaces a match dropped from inside a longer text.
 const redactedText = "[REDACTED]"
 
-// notRedacted are the attributes that identify the event and its actor.
+// notRedacted reports the attributes that identify the event and its actor.
 // They are never redacted: an audit trail must say who did what, and
-// redacting an id or a hash would break de-duplication and the chain.
-var notRedacted = map[string]bool{
-	semconv.AttrEventID: true, semconv.AttrActorID: true, semconv.AttrActorName: true,
-	semconv.AttrActorRoles: true, semconv.AttrActorType: true, semconv.AttrActionCategory: true,
-	semconv.AttrActionOutcome: true, semconv.AttrSeverity: true, semconv.AttrModule: true,
-	semconv.AttrTargetType: true, semconv.AttrTenant: true, semconv.AttrRequestID: true,
-	semconv.AttrSessionID: true, semconv.AttrClientAddress: true, semconv.AttrUserAgent: true,
-	semconv.AttrChangeFields: true, semconv.AttrChangeDiff: true, semconv.AttrRedactedFields: true,
-	semconv.AttrChainStream: true, semconv.AttrChainSeq: true, semconv.AttrChainHash: true,
-	semconv.AttrValidationError: true, semconv.AttrIngestPrincipal: true,
-	// Handled as parsed JSON by redactChange.
-	semconv.AttrChangeOld: true, semconv.AttrChangeNew: true,
+// redacting an id or a hash would break de-duplication and the chain. (A
+// switch: it is asked for every attribute of every event, and beats a map.)
+func notRedacted(key string) bool {
+	switch key {
+	case semconv.AttrEventID, semconv.AttrActorID, semconv.AttrActorName,
+		semconv.AttrActorRoles, semconv.AttrActorType, semconv.AttrActionCategory,
+		semconv.AttrActionOutcome, semconv.AttrSeverity, semconv.AttrModule,
+		semconv.AttrTargetType, semconv.AttrTenant, semconv.AttrRequestID,
+		semconv.AttrSessionID, semconv.AttrClientAddress, semconv.AttrUserAgent,
+		semconv.AttrChangeFields, semconv.AttrChangeDiff, semconv.AttrRedactedFields,
+		semconv.AttrChainStream, semconv.AttrChainSeq, semconv.AttrChainHash,
+		semconv.AttrValidationError, semconv.AttrIngestPrincipal,
+		// Handled as parsed JSON by redactChange.
+		semconv.AttrChangeOld, semconv.AttrChangeNew:
+		return true
+	}
+	return false
 }
 
 // detector finds sensitive values inside text.
@@ -74,7 +77,7 @@ func builtinRedactionRules() []redactRule {
 			re: regexp.MustCompile(`\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[0-9A-Za-z_-]{20,}`),
 			worthScanning: func(s string, _ textFeatures) bool {
 				return strings.Contains(s, "_live_") || strings.Contains(s, "_test_") || strings.Contains(s, "AKIA") ||
-					strings.Contains(s, "gh") || strings.Contains(s, "xox") || strings.Contains(s, "AIza") ||
+					hasGitHubTokenPrefix(s) || strings.Contains(s, "xox") || strings.Contains(s, "AIza") ||
 					strings.Contains(s, "glpat-")
 			},
 		}},
@@ -156,13 +159,31 @@ func featuresOf(s string) textFeatures {
 		case c == '=' || c == ':':
 			f.assign = true
 		case c == ' ':
-			// "Bearer x", "Basic x", "Digest x": the word before a space.
-			if i >= 5 && (hasFoldSuffix(s[:i], "bearer") || hasFoldSuffix(s[:i], "basic") || hasFoldSuffix(s[:i], "digest")) {
+			// "Bearer x", "Basic x", "Digest x": the word before a space,
+			// tested only after its last letter.
+			if i >= 5 && strings.IndexByte("rRcCtT", s[i-1]) >= 0 &&
+				(hasFoldSuffix(s[:i], "bearer") || hasFoldSuffix(s[:i], "basic") || hasFoldSuffix(s[:i], "digest")) {
 				f.authScheme = true
 			}
 		}
 	}
 	return f
+}
+
+// hasGitHubTokenPrefix looks for gh[pousr]_ (a bare "gh" is in too many
+// English words to be worth a regex run).
+func hasGitHubTokenPrefix(s string) bool {
+	for i := strings.Index(s, "gh"); i >= 0 && i+3 < len(s); {
+		if strings.IndexByte("pousr", s[i+2]) >= 0 && s[i+3] == '_' {
+			return true
+		}
+		next := strings.Index(s[i+2:], "gh")
+		if next < 0 {
+			return false
+		}
+		i += 2 + next
+	}
+	return false
 }
 
 func containsFold(s, sub string) bool {
@@ -449,7 +470,7 @@ func (red *redactor) replaceMatches(s string, r *redactRule, attr, path string, 
 func (red *redactor) redactAttributes(attrs pcommon.Map, rd *redaction) {
 	var drop []string
 	for k, v := range attrs.All() {
-		if notRedacted[k] {
+		if notRedacted(k) {
 			continue
 		}
 		if r := red.keyRule(k); r != nil {
@@ -530,65 +551,66 @@ func (red *redactor) redactChange(cv *changeValue, attr string, rd *redaction) b
 	before := rd.count
 	if !cv.isJSON {
 		cv.text = red.redactText(cv.text, attr, "", rd)
+		cv.parsed.text = cv.text
 		return rd.count != before
 	}
-	cv.parsed = red.redactJSON(cv.parsed, attr, "", rd)
+	red.redactJSON(&cv.parsed, attr, "", rd)
 	if rd.count == before {
 		return false
 	}
-	var buf bytes.Buffer
-	_ = jsonEncoder(&buf).Encode(cv.parsed) // values came from the decoder: always encodable
-	cv.text = strings.TrimSuffix(buf.String(), "\n")
+	cv.text = string(appendJSON(nil, &cv.parsed))
 	return true
 }
 
-func (red *redactor) redactJSON(v any, attr, path string, rd *redaction) any {
-	switch tv := v.(type) {
-	case string:
-		return red.redactText(tv, attr, path, rd)
-	case json.Number:
-		if out := red.redactText(string(tv), attr, path, rd); out != string(tv) {
-			return out
+// redactJSON redacts v in place.
+func (red *redactor) redactJSON(v *jsonValue, attr, path string, rd *redaction) {
+	switch v.kind {
+	case jsonString:
+		v.text = red.redactText(v.text, attr, path, rd)
+	case jsonNumber:
+		if out := red.redactText(v.text, attr, path, rd); out != v.text {
+			*v = jsonValue{kind: jsonString, text: out}
 		}
-		return tv
-	case []any:
-		for i := range tv {
-			tv[i] = red.redactJSON(tv[i], attr, indexPath(path, i), rd)
+	case jsonArray:
+		for i := range v.members {
+			red.redactJSON(&v.members[i].value, attr, indexPath(path, i), rd)
 		}
-		return tv
-	case map[string]any:
-		for k, child := range tv {
-			p := childPath(path, k)
-			if r := red.keyRule(k); r != nil {
-				if out, keep := red.redactJSONWhole(child, r); keep {
-					tv[k] = out
-				} else {
-					delete(tv, k)
-				}
+	case jsonObject:
+		kept := 0
+		for i := range v.members {
+			m := &v.members[i]
+			p := childPath(path, m.key)
+			if r := red.keyRule(m.key); r != nil {
 				rd.record(attr, p, r.name)
-				continue
+				if !red.redactJSONWhole(&m.value, r) {
+					continue
+				}
+			} else {
+				red.redactJSON(&m.value, attr, p, rd)
 			}
-			tv[k] = red.redactJSON(child, attr, p, rd)
+			v.members[kept] = *m
+			kept++
 		}
-		return tv
+		clear(v.members[kept:])
+		v.members = v.members[:kept]
 	}
-	return v
 }
 
-func (red *redactor) redactJSONWhole(v any, r *redactRule) (any, bool) {
+// redactJSONWhole transforms a value under a sensitive key in place; it
+// returns false when the member must be removed instead.
+func (red *redactor) redactJSONWhole(v *jsonValue, r *redactRule) bool {
 	if r.action == ActionDrop {
-		return nil, false
+		return false
 	}
-	switch tv := v.(type) {
-	case string:
-		return red.apply(r.action, tv), true
-	case json.Number:
-		return red.apply(r.action, string(tv)), true
-	case map[string]any, []any:
-		raw, _ := json.Marshal(tv)
-		return red.apply(r.action, string(raw)), true
+	switch v.kind {
+	case jsonString, jsonNumber:
+		*v = jsonValue{kind: jsonString, text: red.apply(r.action, v.text)}
+	case jsonArray, jsonObject:
+		*v = jsonValue{kind: jsonString, text: red.apply(r.action, string(appendJSON(nil, v)))}
+	default:
+		return false // bool or null: nothing to protect, and no value to keep
 	}
-	return nil, false // bool or null: nothing to protect, and no value to keep
+	return true
 }
 
 // isPaymentCard accepts 13 to 19 digits with a valid Luhn checksum, a known

@@ -2,6 +2,7 @@ package auditprocessor
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -246,8 +247,8 @@ func TestRedactionCorpusNoSecretSurvives(t *testing.T) {
 				lr.Attributes().PutEmptyMap("http.request").PutEmptyMap("headers").PutStr(s.key, s.value)
 				lr.Body().SetEmptyMap().PutEmptyMap("form").PutStr(s.key, s.value)
 			} else {
-				oldJSON, _ := jsonString(map[string]any{"profile": map[string]any{"contact": []any{map[string]any{"value": s.value}}}})
-				newJSON, _ := jsonString(map[string]any{"profile": map[string]any{"contact": []any{"changed"}, "memo": "see " + s.value + " (from chat)"}})
+				oldJSON, _ := marshalJSON(map[string]any{"profile": map[string]any{"contact": []any{map[string]any{"value": s.value}}}})
+				newJSON, _ := marshalJSON(map[string]any{"profile": map[string]any{"contact": []any{"changed"}, "memo": "see " + s.value + " (from chat)"}})
 				ld, lr = newEvent("player.profile_update", "success",
 					semconv.AttrChangeOld, oldJSON, semconv.AttrChangeNew, newJSON,
 					semconv.AttrComment, "customer wrote: "+s.value+", please check",
@@ -273,9 +274,11 @@ func TestRedactionCorpusNoSecretSurvives(t *testing.T) {
 	}
 }
 
-func jsonString(v any) (string, error) {
+// marshalJSON writes v without HTML escaping, as the processor does.
+func marshalJSON(v any) (string, error) {
 	var b strings.Builder
-	enc := jsonEncoder(&b)
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
 	err := enc.Encode(v)
 	return strings.TrimSuffix(b.String(), "\n"), err
 }
