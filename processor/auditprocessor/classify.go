@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/contexts/ottllog"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl/ottlfuncs"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
@@ -40,21 +37,22 @@ type compiledRule struct {
 	name   string
 	set    Classification
 	fields int
-	// Exactly one of cond and fast is set. fast replaces OTTL for conditions
-	// that only test the event name, which is most of the default rule set:
-	// a map lookup or one regex instead of an OTTL evaluation per rule.
+	// fast, when the condition is in the subset compileCondition knows (all
+	// default rules are), decides most records without OTTL; cond decides
+	// the records fast leaves undecided, and all records when fast is nil.
+	fast fastCondition
 	cond *ottl.Condition[*ottllog.TransformContext]
-	fast *nameMatcher
-	// guard, when set, is the first operand of a top-level `and` in cond:
-	// when it is false, so is cond, and OTTL is not run.
-	guard func(plog.LogRecord) bool
+	// gate is fast's nameGate (-1 for none): most rules fail on the event
+	// name alone, and are skipped for one bit test.
+	gate int
 }
 
 // classifier applies the classification rules and module normalisation.
 type classifier struct {
-	rules   []compiledRule
-	aliases map[string]string
-	logger  *zap.Logger
+	rules      []compiledRule
+	eventNames *eventNameTests
+	aliases    map[string]string
+	logger     *zap.Logger
 }
 
 func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, error) {
@@ -66,18 +64,17 @@ func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, e
 	if cfg.DefaultRules {
 		rules = slices.Concat(rules, defaultClassificationRules)
 	}
-	c := &classifier{aliases: maps.Clone(defaultModuleAliases), logger: set.Logger}
+	c := &classifier{eventNames: newEventNameTests(), aliases: maps.Clone(defaultModuleAliases), logger: set.Logger}
 	for alias, module := range cfg.ModuleAliases {
 		c.aliases[normaliseModuleName(alias)] = module
 	}
 	for i, r := range rules {
 		cr := compiledRule{name: r.Name, set: r.Set, fields: r.Set.fields()}
-		if cr.fast = parseNameMatcher(r.Condition); cr.fast == nil {
-			if cr.cond, err = parser.ParseCondition(r.Condition); err != nil {
-				return nil, fmt.Errorf("rule %d (%s): %w", i, r.Name, err)
-			}
-			cr.guard = parseGuard(r.Condition)
+		if cr.cond, err = parser.ParseCondition(r.Condition); err != nil {
+			return nil, fmt.Errorf("rule %d (%s): %w", i, r.Name, err)
 		}
+		cr.fast = compileCondition(r.Condition, c.eventNames)
+		cr.gate = nameGate(cr.fast)
 		c.rules = append(c.rules, cr)
 	}
 	return c, nil
@@ -114,30 +111,33 @@ func (c *classifier) classify(ctx context.Context, rl plog.ResourceLogs, sl plog
 		}
 	}()
 	attrs := lr.Attributes()
+	names := c.eventNames.results(lr.EventName()) // for every rule's event-name tests
 	for i := range c.rules {
 		r := &c.rules[i]
 		open := r.fields &^ decided
 		if open == 0 {
 			continue
 		}
-		var ok bool
-		switch {
-		case r.fast != nil:
-			ok = r.fast.match(lr.EventName())
-		case r.guard != nil && !r.guard(lr):
-			ok = false
-		default:
+		if r.gate >= 0 && !names.has(r.gate) {
+			continue
+		}
+		v := verdictUndecided
+		if r.fast != nil {
+			v = r.fast.eval(names, attrs)
+		}
+		if v == verdictUndecided {
 			if tCtx == nil {
 				tCtx = ottllog.NewTransformContext(rl, sl, lr)
 			}
-			var err error
-			if ok, err = r.cond.Eval(ctx, tCtx); err != nil {
+			ok, err := r.cond.Eval(ctx, tCtx)
+			if err != nil {
 				c.logger.Debug("classification rule failed; treated as no match",
 					zap.String("rule", r.name), zap.Error(err))
 				continue
 			}
+			v = verdictOf(ok)
 		}
-		if !ok {
+		if v != verdictTrue {
 			continue
 		}
 		matched = true
@@ -198,152 +198,4 @@ func normaliseModuleName(s string) string {
 		}
 	}
 	return s
-}
-
-// nameMatcher is the fast path for conditions made only of
-// `event_name == "x"` and `IsMatch(event_name, "re")` joined by `or`, and for
-// the literal `true`. Its result is identical to OTTL's.
-type nameMatcher struct {
-	always  bool
-	names   map[string]struct{}
-	regexes []*regexp.Regexp
-}
-
-var (
-	nameTerm = `(?:event_name\s*==\s*("(?:[^"\\]|\\.)*")|IsMatch\(\s*event_name\s*,\s*("(?:[^"\\]|\\.)*")\s*\))`
-	nameCond = regexp.MustCompile(`^\s*` + nameTerm + `(?:\s+or\s+` + nameTerm + `)*\s*$`)
-	nameEach = regexp.MustCompile(nameTerm)
-)
-
-func parseNameMatcher(cond string) *nameMatcher {
-	if strings.TrimSpace(cond) == "true" {
-		return &nameMatcher{always: true}
-	}
-	if !nameCond.MatchString(cond) {
-		return nil
-	}
-	m := &nameMatcher{names: map[string]struct{}{}}
-	for _, sub := range nameEach.FindAllStringSubmatch(cond, -1) {
-		if sub[1] != "" {
-			name, err := strconv.Unquote(sub[1])
-			if err != nil {
-				return nil
-			}
-			m.names[name] = struct{}{}
-			continue
-		}
-		pattern, err := strconv.Unquote(sub[2])
-		if err != nil {
-			return nil
-		}
-		re, err := regexp.Compile(pattern)
-		if err != nil {
-			return nil // let OTTL report it
-		}
-		m.regexes = append(m.regexes, re)
-	}
-	return m
-}
-
-func (m *nameMatcher) match(name string) bool {
-	if m.always {
-		return true
-	}
-	if _, ok := m.names[name]; ok {
-		return true
-	}
-	for _, re := range m.regexes {
-		if re.MatchString(name) {
-			return true
-		}
-	}
-	return false
-}
-
-// absentAttr is the guard `attributes["key"] == nil`.
-var absentAttr = regexp.MustCompile(`^attributes\[("(?:[^"\\]|\\.)*")\]\s*==\s*nil$`)
-
-// parseGuard returns a cheap test equivalent to the first operand of a
-// condition of the form `A and B [and ...]` (no top-level `or`), when A is
-// an event-name test or `attributes["key"] == nil`; nil otherwise.
-func parseGuard(cond string) func(plog.LogRecord) bool {
-	first, ok := firstConjunct(cond)
-	if !ok {
-		return nil
-	}
-	if m := parseNameMatcher(first); m != nil {
-		return func(lr plog.LogRecord) bool { return m.match(lr.EventName()) }
-	}
-	if sub := absentAttr.FindStringSubmatch(first); sub != nil {
-		key, err := strconv.Unquote(sub[1])
-		if err != nil {
-			return nil
-		}
-		return func(lr plog.LogRecord) bool {
-			v, present := lr.Attributes().Get(key)
-			return !present || v.Type() == pcommon.ValueTypeEmpty
-		}
-	}
-	return nil
-}
-
-// firstConjunct splits cond at its first top-level `and`, outside string
-// literals and parentheses, and strips one pair of enclosing parentheses.
-// It fails when cond has a top-level `or` (which binds looser than `and`)
-// or no top-level `and`.
-func firstConjunct(cond string) (string, bool) {
-	depth, inString, firstAnd := 0, false, -1
-	for i := 0; i < len(cond); i++ {
-		c := cond[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case depth == 0 && isWordAt(cond, i, "or"):
-			return "", false
-		case depth == 0 && firstAnd < 0 && isWordAt(cond, i, "and"):
-			firstAnd = i
-		}
-	}
-	if firstAnd < 0 {
-		return "", false
-	}
-	first := strings.TrimSpace(cond[:firstAnd])
-	if strings.HasPrefix(first, "(") && strings.HasSuffix(first, ")") && enclosed(first) {
-		first = strings.TrimSpace(first[1 : len(first)-1])
-	}
-	return first, true
-}
-
-// isWordAt reports whether word stands alone at s[i:], between spaces.
-func isWordAt(s string, i int, word string) bool {
-	return i > 0 && s[i-1] == ' ' && strings.HasPrefix(s[i:], word+" ")
-}
-
-// enclosed reports whether the parenthesis opening s closes at its end.
-func enclosed(s string) bool {
-	depth, inString := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-			if depth == 0 && i != len(s)-1 {
-				return false
-			}
-		}
-	}
-	return depth == 0
 }
