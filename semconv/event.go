@@ -55,49 +55,104 @@ func FormatTime(t time.Time) string {
 }
 
 // EventFromLogRecord reads the audit attributes of lr (and service.name from
-// its resource) into an Event. Missing attributes stay zero.
+// its resource) into an Event. Missing attributes stay zero; any value type
+// is read through AsString, a list attribute also accepts a single value, and
+// audit.chain.seq counts only as an Int. When a key repeats (possible in OTLP
+// input), its first occurrence wins, as with pcommon.Map.Get.
+//
+// It reads the attributes in one pass: it runs once per event on the
+// processor's and the exporter's hot paths, and a Get per field would scan
+// the attribute list once per field.
 func EventFromLogRecord(resource pcommon.Resource, lr plog.LogRecord) Event {
-	attrs := lr.Attributes()
-	e := Event{
-		ID:              str(attrs, AttrEventID),
-		Timestamp:       lr.Timestamp().AsTime().UTC(),
-		Action:          lr.EventName(),
-		Category:        str(attrs, AttrActionCategory),
-		Outcome:         str(attrs, AttrActionOutcome),
-		Severity:        str(attrs, AttrSeverity),
-		ActorID:         str(attrs, AttrActorID),
-		ActorName:       str(attrs, AttrActorName),
-		ActorType:       str(attrs, AttrActorType),
-		ActorRoles:      strs(attrs, AttrActorRoles),
-		Module:          str(attrs, AttrModule),
-		TargetType:      str(attrs, AttrTargetType),
-		TargetID:        str(attrs, AttrTargetID),
-		OldValue:        str(attrs, AttrChangeOld),
-		NewValue:        str(attrs, AttrChangeNew),
-		ChangeFields:    strs(attrs, AttrChangeFields),
-		ChangeDiff:      str(attrs, AttrChangeDiff),
-		Comment:         str(attrs, AttrComment),
-		Tags:            strs(attrs, AttrTags),
-		ClientAddress:   str(attrs, AttrClientAddress),
-		UserAgent:       str(attrs, AttrUserAgent),
-		SessionID:       str(attrs, AttrSessionID),
-		RequestID:       str(attrs, AttrRequestID),
-		Tenant:          str(attrs, AttrTenant),
-		SourceService:   str(resource.Attributes(), AttrServiceName),
-		Body:            lr.Body().AsString(),
-		RedactedFields:  strs(attrs, AttrRedactedFields),
-		ValidationError: str(attrs, AttrValidationError),
-		IngestPrincipal: str(attrs, AttrIngestPrincipal),
-		ChainStream:     str(attrs, AttrChainStream),
+	e := Event{Action: lr.EventName(), Body: lr.Body().AsString()}
+	if ts := lr.Timestamp(); ts != 0 {
+		e.Timestamp = ts.AsTime().UTC()
 	}
-	if v, ok := attrs.Get(AttrChainSeq); ok && v.Type() == pcommon.ValueTypeInt {
-		e.ChainSeq = v.Int()
+	var read uint32 // bits of the fields already read
+	for k, v := range lr.Attributes().All() {
+		s, list, bit := e.attrField(k)
+		if bit == 0 || read&bit != 0 {
+			continue
+		}
+		read |= bit
+		switch {
+		case s != nil:
+			*s = v.AsString()
+		case list != nil:
+			*list = strs(v)
+		case v.Type() == pcommon.ValueTypeInt: // audit.chain.seq
+			e.ChainSeq = v.Int()
+		}
 	}
-	e.ChainHash = str(attrs, AttrChainHash)
-	if lr.Timestamp() == 0 {
-		e.Timestamp = time.Time{}
+	if v, ok := resource.Attributes().Get(AttrServiceName); ok {
+		e.SourceService = v.AsString()
 	}
 	return e
+}
+
+// attrField maps an attribute key to the Event field it fills: a string
+// field, a list field or, for audit.chain.seq, neither; bit is the field's
+// own bit, 0 for a key that is no audit attribute.
+func (e *Event) attrField(key string) (s *string, list *[]string, bit uint32) {
+	switch key {
+	case AttrEventID:
+		return &e.ID, nil, 1 << 0
+	case AttrActionCategory:
+		return &e.Category, nil, 1 << 1
+	case AttrActionOutcome:
+		return &e.Outcome, nil, 1 << 2
+	case AttrSeverity:
+		return &e.Severity, nil, 1 << 3
+	case AttrActorID:
+		return &e.ActorID, nil, 1 << 4
+	case AttrActorName:
+		return &e.ActorName, nil, 1 << 5
+	case AttrActorType:
+		return &e.ActorType, nil, 1 << 6
+	case AttrActorRoles:
+		return nil, &e.ActorRoles, 1 << 7
+	case AttrModule:
+		return &e.Module, nil, 1 << 8
+	case AttrTargetType:
+		return &e.TargetType, nil, 1 << 9
+	case AttrTargetID:
+		return &e.TargetID, nil, 1 << 10
+	case AttrChangeOld:
+		return &e.OldValue, nil, 1 << 11
+	case AttrChangeNew:
+		return &e.NewValue, nil, 1 << 12
+	case AttrChangeFields:
+		return nil, &e.ChangeFields, 1 << 13
+	case AttrChangeDiff:
+		return &e.ChangeDiff, nil, 1 << 14
+	case AttrComment:
+		return &e.Comment, nil, 1 << 15
+	case AttrTags:
+		return nil, &e.Tags, 1 << 16
+	case AttrClientAddress:
+		return &e.ClientAddress, nil, 1 << 17
+	case AttrUserAgent:
+		return &e.UserAgent, nil, 1 << 18
+	case AttrSessionID:
+		return &e.SessionID, nil, 1 << 19
+	case AttrRequestID:
+		return &e.RequestID, nil, 1 << 20
+	case AttrTenant:
+		return &e.Tenant, nil, 1 << 21
+	case AttrRedactedFields:
+		return nil, &e.RedactedFields, 1 << 22
+	case AttrValidationError:
+		return &e.ValidationError, nil, 1 << 23
+	case AttrIngestPrincipal:
+		return &e.IngestPrincipal, nil, 1 << 24
+	case AttrChainStream:
+		return &e.ChainStream, nil, 1 << 25
+	case AttrChainSeq:
+		return nil, nil, 1 << 26
+	case AttrChainHash:
+		return &e.ChainHash, nil, 1 << 27
+	}
+	return nil, nil, 0
 }
 
 // CopyToLogRecord writes e into lr: EventName, timestamp, body and one
@@ -142,28 +197,19 @@ func (e *Event) CopyToLogRecord(lr plog.LogRecord) {
 	}
 }
 
-func str(attrs pcommon.Map, key string) string {
-	if v, ok := attrs.Get(key); ok {
-		return v.AsString()
-	}
-	return ""
-}
-
-// strs reads a string-slice attribute; a single string counts as a one-item list.
-func strs(attrs pcommon.Map, key string) []string {
-	v, ok := attrs.Get(key)
-	if !ok {
-		return nil
-	}
+// strs reads a string-list attribute value; a single non-empty value counts
+// as a one-item list.
+func strs(v pcommon.Value) []string {
 	if v.Type() != pcommon.ValueTypeSlice {
 		if s := v.AsString(); s != "" {
 			return []string{s}
 		}
 		return nil
 	}
-	out := make([]string, 0, v.Slice().Len())
-	for i := 0; i < v.Slice().Len(); i++ {
-		out = append(out, v.Slice().At(i).AsString())
+	sl := v.Slice()
+	out := make([]string, sl.Len())
+	for i := range out {
+		out[i] = sl.At(i).AsString()
 	}
 	return out
 }
