@@ -47,7 +47,9 @@ func AppendCanonical(dst []byte, e *semconv.Event) []byte {
 	w.str("target_id", e.TargetID, true)
 	w.str("target_type", e.TargetType, true)
 	w.str("tenant", e.Tenant, true)
-	w.str("timestamp", semconv.FormatTime(e.Timestamp), false)
+	// semconv.FormatTime's form, which has nothing to escape.
+	w.key("timestamp")
+	w.buf = append(semconv.AppendTime(append(w.buf, '"'), e.Timestamp), '"')
 	w.str("user_agent", e.UserAgent, true)
 	w.str("validation_error", e.ValidationError, true)
 	return append(w.buf, '}')
@@ -94,13 +96,30 @@ func (w *jcsWriter) list(k string, vs []string) {
 
 const hexDigits = "0123456789abcdef"
 
+// jcsPlain marks the bytes appendJCSString copies as they are: printable
+// ASCII other than '"' and '\\'. (A table: this loop runs over every byte
+// of every chained event.)
+var jcsPlain = func() (plain [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+	}
+	return plain
+}()
+
 // appendJCSString writes s as RFC 8785 requires: only '"', '\\' and control
 // characters escaped (short forms where JSON has them), everything else
-// literal; invalid UTF-8 becomes U+FFFD, as encoding/json does.
+// literal; invalid UTF-8 becomes U+FFFD, as encoding/json does. Runs that
+// need no escaping are copied whole.
 func appendJCSString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jcsPlain[c] {
+			i++
+			continue
+		}
+		buf = append(buf, s[start:i]...)
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -109,6 +128,7 @@ func appendJCSString(buf []byte, s string) []byte {
 				buf = append(buf, s[i:i+size]...)
 			}
 			i += size
+			start = i
 			continue
 		}
 		switch c {
@@ -125,13 +145,11 @@ func appendJCSString(buf []byte, s string) []byte {
 		case '\r':
 			buf = append(buf, `\r`...)
 		default:
-			if c < 0x20 {
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			} else {
-				buf = append(buf, c)
-			}
+			buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		i++
+		start = i
 	}
+	buf = append(buf, s[start:]...)
 	return append(buf, '"')
 }

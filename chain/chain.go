@@ -22,20 +22,26 @@ func Canonical(e semconv.Event) []byte {
 	return AppendCanonical(nil, &e)
 }
 
-// Link returns the hash of an event whose canonical form is canonical and
-// whose predecessor in the stream had hash prev ("" for the first event).
-func Link(prev string, canonical []byte) string {
-	h := sha256.New()
-	h.Write([]byte(prev))
-	h.Write([]byte{'\n'})
-	h.Write(canonical)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
-}
-
 // Hash computes the hash e must carry after prev.
 func Hash(prev string, e semconv.Event) string {
-	return Link(prev, AppendCanonical(make([]byte, 0, 1024), &e))
+	h := Hasher{buf: make([]byte, 0, 1024)}
+	return h.Hash(prev, &e)
+}
+
+// Hasher computes chain hashes in one buffer it reuses from event to event;
+// it is not safe for concurrent use.
+type Hasher struct {
+	buf []byte
+}
+
+// Hash returns the hash e must carry when its predecessor in the stream had
+// hash prev ("" for the first event): SHA-256 over prev, a newline and e's
+// canonical form.
+func (h *Hasher) Hash(prev string, e *semconv.Event) string {
+	h.buf = append(append(h.buf[:0], prev...), '\n')
+	h.buf = AppendCanonical(h.buf, e)
+	sum := sha256.Sum256(h.buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // FindingKind says how a chain was broken.

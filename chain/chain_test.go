@@ -2,6 +2,8 @@ package chain
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -67,6 +69,34 @@ func TestAppendCanonicalMatchesRFC8785Reference(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("event %d differs from the RFC 8785 reference\nwant %s\ngot  %s", i, want, got)
 		}
+	}
+}
+
+func FuzzAppendCanonical(f *testing.F) {
+	f.Add("tab\t quote\" bs\\ \u2028 é bad\xff", "\x01")
+	f.Fuzz(func(t *testing.T, body, tag string) {
+		e := everyField()
+		e.Body, e.Tags = body, []string{tag}
+		if want, got := referenceCanonical(t, e), Canonical(e); !bytes.Equal(got, want) {
+			t.Fatalf("differs from the RFC 8785 reference\nwant %s\ngot  %s", want, got)
+		}
+	})
+}
+
+// A Hasher reused across events gives each the hash defined in the package
+// doc: SHA-256 over the previous hash, a newline and the canonical form.
+func TestHasherReuseMatchesTheDefinition(t *testing.T) {
+	g := auditgen.New(auditgen.Options{Seed: 3})
+	var h Hasher
+	prev := ""
+	for range 50 {
+		e := g.Next().Event
+		sum := sha256.Sum256(append([]byte(prev+"\n"), referenceCanonical(t, e)...))
+		want := hex.EncodeToString(sum[:])
+		if got := h.Hash(prev, &e); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+		prev = want
 	}
 }
 
@@ -164,9 +194,10 @@ func BenchmarkHash(b *testing.B) {
 	for i := range events {
 		events[i] = g.Next().Event
 	}
+	var h Hasher
 	b.ReportAllocs()
 	prev := ""
 	for i := 0; b.Loop(); i++ {
-		prev = Hash(prev, events[i%len(events)])
+		prev = h.Hash(prev, &events[i%len(events)])
 	}
 }

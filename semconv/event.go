@@ -51,7 +51,12 @@ type Event struct {
 // writes one (documents, hashes, exports): UTC, RFC 3339 with nanoseconds.
 // Keeping it identical is what lets a verifier re-hash a stored document.
 func FormatTime(t time.Time) string {
-	return t.UTC().Format(time.RFC3339Nano)
+	return string(AppendTime(nil, t))
+}
+
+// AppendTime appends FormatTime's form of t to dst.
+func AppendTime(dst []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(dst, time.RFC3339Nano)
 }
 
 // EventFromLogRecord reads the audit attributes of lr (and service.name from

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"sync"
 
@@ -33,10 +34,11 @@ type chainer struct {
 	client storage.Client // nil: state lives in memory only
 	states map[string]chainState
 	// undo holds, between chain and settle, the heads before the batch, and
-	// linked the ids of its events.
+	// linked the hashed ids of its events.
 	undo   map[string]chainState
-	linked []string
+	linked []idHash
 	recent *recentIDs // nil: no de-duplication
+	hasher chain.Hasher
 }
 
 func newChainer(streamKey string, recentIDs int) *chainer {
@@ -93,7 +95,7 @@ func (c *chainer) dropResent(ld plog.Logs) int {
 	if c.recent == nil {
 		return 0
 	}
-	inBatch := map[string]struct{}{}
+	inBatch := map[idHash]struct{}{}
 	resent := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
@@ -102,7 +104,7 @@ func (c *chainer) dropResent(ld plog.Logs) int {
 				if !ok || v.Str() == "" {
 					return false
 				}
-				id := v.Str()
+				id := c.recent.hash(v.Str())
 				_, again := inBatch[id]
 				if again || c.recent.has(id) {
 					resent++
@@ -137,8 +139,9 @@ func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 				attrs := lr.Attributes()
 				attrs.PutStr(semconv.AttrChainStream, stream)
 				attrs.PutInt(semconv.AttrChainSeq, st.Seq)
-				attrs.Remove(semconv.AttrChainHash)
-				hash := chain.Hash(st.Hash, semconv.EventFromLogRecord(rl.Resource(), lr))
+				// The canonical form leaves out any hash the record carries.
+				ev := semconv.EventFromLogRecord(rl.Resource(), lr)
+				hash := c.hasher.Hash(st.Hash, &ev)
 				attrs.PutStr(semconv.AttrChainHash, hash)
 				st.Hash = hash
 				heads[stream] = st
@@ -217,27 +220,45 @@ func (c *chainer) close(ctx context.Context) error {
 }
 
 // recentIDs is a fixed-size set of the last ids added: a ring says which id
-// to forget when a new one comes.
+// to forget when a new one comes. It keeps 128-bit hashes of the ids, not the
+// ids: a set of strings is pointers the GC marks on every cycle, and with
+// 100k entries that cost more than the rest of the chain.
 type recentIDs struct {
-	ids  map[string]struct{}
-	ring []string
-	next int
+	seeds [2]maphash.Seed
+	ids   map[idHash]struct{}
+	ring  []idHash
+	used  int // filled slots of ring, until it wraps
+	next  int
 }
+
+// idHash is two independent 64-bit hashes: a collision, which would drop an
+// event as resent, is not a practical concern at 128 bits.
+type idHash [2]uint64
 
 func newRecentIDs(n int) *recentIDs {
-	return &recentIDs{ids: make(map[string]struct{}, n), ring: make([]string, n)}
+	return &recentIDs{
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		ids:   make(map[idHash]struct{}, n),
+		ring:  make([]idHash, n),
+	}
 }
 
-func (r *recentIDs) has(id string) bool {
-	_, ok := r.ids[id]
+func (r *recentIDs) hash(id string) idHash {
+	return idHash{maphash.String(r.seeds[0], id), maphash.String(r.seeds[1], id)}
+}
+
+func (r *recentIDs) has(h idHash) bool {
+	_, ok := r.ids[h]
 	return ok
 }
 
-func (r *recentIDs) add(id string) {
-	if old := r.ring[r.next]; old != "" {
-		delete(r.ids, old)
+func (r *recentIDs) add(h idHash) {
+	if r.used == len(r.ring) {
+		delete(r.ids, r.ring[r.next])
+	} else {
+		r.used++
 	}
-	r.ring[r.next] = id
-	r.ids[id] = struct{}{}
+	r.ring[r.next] = h
+	r.ids[h] = struct{}{}
 	r.next = (r.next + 1) % len(r.ring)
 }

@@ -347,10 +347,11 @@ func cloneLogs(ld plog.Logs) plog.Logs {
 
 func TestRecentIDsForgetsTheOldest(t *testing.T) {
 	r := newRecentIDs(2)
-	r.add("a")
-	r.add("b")
-	r.add("c")
-	assert.False(t, r.has("a"))
-	assert.True(t, r.has("b"))
-	assert.True(t, r.has("c"))
+	a, b, c := r.hash("a"), r.hash("b"), r.hash("c")
+	r.add(a)
+	r.add(b)
+	r.add(c)
+	assert.False(t, r.has(a))
+	assert.True(t, r.has(b))
+	assert.True(t, r.has(c))
 }

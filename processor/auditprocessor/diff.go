@@ -2,6 +2,7 @@ package auditprocessor // import "github.com/auditpipe/auditpipe/processor/audit
 
 import (
 	"strconv"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -62,6 +63,8 @@ func looksLikeJSON(s string) bool {
 type differ struct {
 	maxFields int
 	maxBytes  int
+	// walks are *diffWalk, kept so their change lists are reused.
+	walks sync.Pool
 }
 
 // change is one difference; a side where the path is absent is null.
@@ -72,7 +75,7 @@ type change struct {
 
 // diff returns the changed paths and the compact diff JSON
 // {"path":[old,new],...}; ok is false when there is nothing to report.
-func (d differ) diff(oldV, newV changeValue) (fields []string, diffJSON string, ok bool) {
+func (d *differ) diff(oldV, newV changeValue) (fields []string, diffJSON string, ok bool) {
 	if !oldV.present && !newV.present {
 		return nil, "", false
 	}
@@ -85,9 +88,18 @@ func (d differ) diff(oldV, newV changeValue) (fields []string, diffJSON string, 
 	if !newV.present {
 		n = jsonValue{kind: missingKind(&o)}
 	}
+	w, _ := d.walks.Get().(*diffWalk)
+	if w == nil {
+		w = &diffWalk{}
+	}
+	defer d.walks.Put(w)
 	// One more than the limit tells whether anything was left out.
-	w := diffWalk{limit: d.maxFields + 1}
+	w.limit = d.maxFields + 1
 	w.walk("", &o, &n)
+	defer func() {
+		clear(w.changes) // they point into this event's values
+		w.changes = w.changes[:0]
+	}()
 	if len(w.changes) == 0 {
 		return nil, "", false
 	}
@@ -230,7 +242,7 @@ func scalarEqual(a, b *jsonValue) bool {
 
 // encode writes {"path":[old,new],...} while it fits maxBytes and adds
 // "$truncated":true when changes were left out by either limit.
-func (d differ) encode(changes []change, truncated bool) string {
+func (d *differ) encode(changes []change, truncated bool) string {
 	// Keep room for the truncation marker and the closing brace.
 	budget := d.maxBytes - len(`,"`+truncatedKey+`":true}`)
 	buf := make([]byte, 1, 256)
@@ -265,7 +277,7 @@ func (d differ) encode(changes []change, truncated bool) string {
 }
 
 // writeDiff stores the diff of the (already redacted) change values.
-func (d differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue) {
+func (d *differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue) {
 	fields, diffJSON, ok := d.diff(oldV, newV)
 	if !ok {
 		return

@@ -22,7 +22,7 @@ func changeOf(t *testing.T, text string, present bool) changeValue {
 }
 
 func TestDiff(t *testing.T) {
-	d := differ{maxFields: 64, maxBytes: 8192}
+	d := &differ{maxFields: 64, maxBytes: 8192}
 	for _, tc := range []struct {
 		name       string
 		old, new   string
@@ -87,7 +87,7 @@ func TestDiffIsBounded(t *testing.T) {
 	o.WriteString("}")
 	n.WriteString("}")
 
-	d := differ{maxFields: 10, maxBytes: 300}
+	d := &differ{maxFields: 10, maxBytes: 300}
 	fields, diff, ok := d.diff(changeOf(t, o.String(), true), changeOf(t, n.String(), true))
 	require.True(t, ok)
 	assert.Len(t, fields, 10)
@@ -102,7 +102,7 @@ func TestWriteDiffSetsAttributes(t *testing.T) {
 	_, lr := newEvent("player.balance_adjust", "success",
 		semconv.AttrChangeOld, `{"balance":120.5}`, semconv.AttrChangeNew, `{"balance":620.5}`)
 	attrs := lr.Attributes()
-	differ{maxFields: 64, maxBytes: 8192}.writeDiff(attrs,
+	(&differ{maxFields: 64, maxBytes: 8192}).writeDiff(attrs,
 		readChange(attrs, semconv.AttrChangeOld, &jsonParser{}), readChange(attrs, semconv.AttrChangeNew, &jsonParser{}))
 	assert.Equal(t, []string{"balance"}, attrList(lr, semconv.AttrChangeFields))
 	assert.Equal(t, `{"balance":[120.5,620.5]}`, attr(lr, semconv.AttrChangeDiff))

@@ -114,7 +114,7 @@ func builtinRedactionRules() []redactRule {
 		{name: "iban", action: ActionMask, keys: normaliseKeys("iban", "bank_account", "account_number"),
 			det: &detector{
 				re:            regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b`),
-				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 4 && f.upper >= 2 },
+				worthScanning: func(s string, f textFeatures) bool { return f.digits >= 4 && f.upper >= 2 && hasIBANStart(s) },
 				valid:         isIBAN,
 			}},
 		{name: "email", action: ActionMask, keys: normaliseKeys("email", "email_address", "e_mail"),
@@ -185,6 +185,18 @@ func hasGitHubTokenPrefix(s string) bool {
 	}
 	return false
 }
+
+// hasIBANStart looks for a country code followed by two check digits.
+func hasIBANStart(s string) bool {
+	for i := 0; i+3 < len(s); i++ {
+		if isUpper(s[i]) && isUpper(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
 
 func containsFold(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
