@@ -2,8 +2,8 @@ package chain
 
 import (
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/auditpipe/auditpipe/internal/jsonstr"
 	"github.com/auditpipe/auditpipe/semconv"
 )
 
@@ -76,7 +76,7 @@ func (w *jcsWriter) str(k, v string, omitEmpty bool) {
 		return
 	}
 	w.key(k)
-	w.buf = appendJCSString(w.buf, v)
+	w.buf = jsonstr.Append(w.buf, v)
 }
 
 func (w *jcsWriter) list(k string, vs []string) {
@@ -89,67 +89,7 @@ func (w *jcsWriter) list(k string, vs []string) {
 		if i > 0 {
 			w.buf = append(w.buf, ',')
 		}
-		w.buf = appendJCSString(w.buf, v)
+		w.buf = jsonstr.Append(w.buf, v)
 	}
 	w.buf = append(w.buf, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jcsPlain marks the bytes appendJCSString copies as they are: printable
-// ASCII other than '"' and '\\'. (A table: this loop runs over every byte
-// of every chained event.)
-var jcsPlain = func() (plain [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		plain[c] = c != '"' && c != '\\'
-	}
-	return plain
-}()
-
-// appendJCSString writes s as RFC 8785 requires: only '"', '\\' and control
-// characters escaped (short forms where JSON has them), everything else
-// literal; invalid UTF-8 becomes U+FFFD, as encoding/json does. Runs that
-// need no escaping are copied whole.
-func appendJCSString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if jcsPlain[c] {
-			i++
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				buf = append(buf, "\ufffd"...)
-			} else {
-				buf = append(buf, s[i:i+size]...)
-			}
-			i += size
-			start = i
-			continue
-		}
-		switch c {
-		case '"', '\\':
-			buf = append(buf, '\\', c)
-		case '\b':
-			buf = append(buf, `\b`...)
-		case '\t':
-			buf = append(buf, `\t`...)
-		case '\n':
-			buf = append(buf, `\n`...)
-		case '\f':
-			buf = append(buf, `\f`...)
-		case '\r':
-			buf = append(buf, `\r`...)
-		default:
-			buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }

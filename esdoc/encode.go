@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/auditpipe/auditpipe/internal/jsonstr"
 	"github.com/auditpipe/auditpipe/semconv"
 )
 
@@ -157,7 +158,7 @@ func (w *writer) str(k, v string) {
 		return
 	}
 	w.key(k)
-	w.b = appendString(w.b, v)
+	w.b = jsonstr.Append(w.b, v)
 }
 
 // single writes {"obj":{"k":v}} for a one-field object, if v is set.
@@ -180,7 +181,7 @@ func (w *writer) strs(k string, vs []string) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = appendString(w.b, v)
+		w.b = jsonstr.Append(w.b, v)
 	}
 	w.b = append(w.b, ']')
 }
@@ -200,20 +201,20 @@ func (w *writer) related(e *semconv.Event) {
 		w.key("user")
 		w.b = append(w.b, '[')
 		if e.ActorID != "" {
-			w.b = appendString(w.b, e.ActorID)
+			w.b = jsonstr.Append(w.b, e.ActorID)
 		}
 		if e.ActorName != "" && e.ActorName != e.ActorID {
 			if e.ActorID != "" {
 				w.b = append(w.b, ',')
 			}
-			w.b = appendString(w.b, e.ActorName)
+			w.b = jsonstr.Append(w.b, e.ActorName)
 		}
 		w.b = append(w.b, ']')
 	}
 	if e.ClientAddress != "" {
 		w.key("ip")
 		w.b = append(w.b, '[')
-		w.b = appendString(w.b, e.ClientAddress)
+		w.b = jsonstr.Append(w.b, e.ClientAddress)
 		w.b = append(w.b, ']')
 	}
 	w.close()
@@ -324,58 +325,4 @@ func appendCompact(dst []byte, v string) []byte {
 		}
 	}
 	return append(dst, v[start:]...)
-}
-
-// safeASCII marks the bytes that appear in a JSON string unescaped.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Runs of safe bytes are copied at
-// once; control characters, quotes and backslashes are escaped; invalid
-// UTF-8 becomes U+FFFD.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safeASCII[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/auditpipe/auditpipe/internal/jsonstr"
 )
 
 // maxTermChars keeps every indexed keyword below Lucene's 32766-byte term
@@ -239,7 +241,7 @@ func AppendDeadLetter(dst []byte, at time.Time, eventID, errType, reason string,
 	w.open("event")
 	w.str("id", eventID)
 	w.key("original")
-	w.b = appendString(w.b, string(original))
+	w.b = jsonstr.Append(w.b, string(original))
 	w.close()
 	w.open("error")
 	w.str("type", errType)

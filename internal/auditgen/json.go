@@ -1,6 +1,10 @@
 package auditgen
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/auditpipe/auditpipe/internal/jsonstr"
+)
 
 // jsonText builds small JSON documents without reflection: Next runs a
 // million times in benchmarks and encoding/json would dominate its cost.
@@ -26,14 +30,14 @@ func (j *jsonText) endArr() *jsonText { j.b = append(j.b, ']'); return j }
 
 func (j *jsonText) key(k string) *jsonText {
 	j.sep()
-	j.b = appendJSONString(j.b, k)
+	j.b = jsonstr.Append(j.b, k)
 	j.b = append(j.b, ':')
 	return j
 }
 
 func (j *jsonText) str(v string) *jsonText {
 	j.sep()
-	j.b = appendJSONString(j.b, v)
+	j.b = jsonstr.Append(j.b, v)
 	return j
 }
 
@@ -65,23 +69,5 @@ func (j *jsonText) bool(v bool) *jsonText {
 }
 
 func (j *jsonText) String() string { return string(j.b) }
-
-// appendJSONString quotes s. Generated text is ASCII, so escaping quotes,
-// backslashes and control characters is all JSON needs.
-func appendJSONString(b []byte, s string) []byte {
-	const hexdigits = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hexdigits[c>>4], hexdigits[c&15])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}
 
 func money(cents int) string { return strconv.FormatFloat(float64(cents)/100, 'f', 2, 64) }

@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/auditpipe/auditpipe/internal/jsonstr"
 	"github.com/auditpipe/auditpipe/semconv"
 )
 
@@ -201,7 +202,7 @@ func childPath(parent, key string) string {
 		}
 		return parent + "." + key
 	}
-	return parent + "[" + string(appendJSONString(nil, key)) + "]"
+	return parent + "[" + string(jsonstr.Append(nil, key)) + "]"
 }
 
 // isPlainKey matches ^[A-Za-z_][A-Za-z0-9_-]*$.
@@ -253,7 +254,7 @@ func (d *differ) encode(changes []change, truncated bool) string {
 		if written > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendJSONString(buf, c.path)
+		buf = jsonstr.Append(buf, c.path)
 		buf = append(buf, ':', '[')
 		buf = appendJSON(buf, &c.old)
 		buf = append(buf, ',')

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/auditpipe/auditpipe/internal/jsonstr"
 )
 
 // jsonValue is a parsed audit.change.old or .new. Decoding these with
@@ -300,7 +302,7 @@ func appendJSON(b []byte, v *jsonValue) []byte {
 	case jsonNumber:
 		return append(b, v.text...)
 	case jsonString:
-		return appendJSONString(b, v.text)
+		return jsonstr.Append(b, v.text)
 	case jsonArray, jsonObject:
 		open, closing := byte('['), byte(']')
 		if v.kind == jsonObject {
@@ -312,7 +314,7 @@ func appendJSON(b []byte, v *jsonValue) []byte {
 				b = append(b, ',')
 			}
 			if v.kind == jsonObject {
-				b = appendJSONString(b, v.members[i].key)
+				b = jsonstr.Append(b, v.members[i].key)
 				b = append(b, ':')
 			}
 			b = appendJSON(b, &v.members[i].value)
@@ -320,60 +322,4 @@ func appendJSON(b []byte, v *jsonValue) []byte {
 		return append(b, closing)
 	}
 	return append(b, "null"...)
-}
-
-// appendJSONString quotes s as encoding/json does with HTML escaping off:
-// control characters, invalid UTF-8 (as U+FFFD) and U+2028/U+2029 escaped,
-// <, > and & left readable.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
