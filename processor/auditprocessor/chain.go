@@ -95,7 +95,7 @@ func (c *chainer) dropResent(ld plog.Logs) int {
 	if c.recent == nil {
 		return 0
 	}
-	inBatch := map[idHash]struct{}{}
+	inBatch := make(map[idHash]struct{}, ld.LogRecordCount())
 	resent := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {

@@ -50,15 +50,24 @@ func (v *jsonValue) isContainer() bool { return v.kind == jsonArray || v.kind ==
 // treated as JSON (deeper ones stay text), so parsing cannot exhaust the stack.
 const maxJSONDepth = 512
 
-// jsonParser parses change values. It keeps its scratch stack between
-// values, so one parser per goroutine parses without growing it again.
+// jsonParser parses change values. It keeps its memory from record to
+// record, so a parser reused by one goroutine parses without allocating.
 type jsonParser struct {
 	s     string
 	i     int
 	depth int
-	// stack holds the members of the open objects and arrays, so each one
-	// gets an exactly sized slice when it closes.
+	// stack holds the members of the open objects and arrays.
 	stack []jsonMember
+	// arena holds the members of the closed ones, for the values parsed
+	// since the last reset.
+	arena []jsonMember
+}
+
+// reset lets the parser reuse the memory of the values it parsed before,
+// which must no longer be used.
+func (p *jsonParser) reset() {
+	clear(p.arena) // they point into the previous record's strings
+	p.arena = p.arena[:0]
 }
 
 // parse parses s as exactly one JSON value (RFC 8259), surrounding
@@ -149,8 +158,12 @@ func (p *jsonParser) container(closing byte, kind jsonKind) (jsonValue, bool) {
 	}
 	p.depth--
 	v := jsonValue{kind: kind}
-	if len(p.stack) > base {
-		v.members = slices.Clone(p.stack[base:])
+	if n := len(p.stack) - base; n > 0 {
+		start := len(p.arena)
+		p.arena = append(p.arena, p.stack[base:]...)
+		// Capped, so that nothing appended later can write over it. When
+		// arena grows, values closed before keep the old array.
+		v.members = p.arena[start : start+n : start+n]
 		clear(p.stack[base:])
 		p.stack = p.stack[:base]
 	}

@@ -124,6 +124,7 @@ func BenchmarkParseJSON(b *testing.B) {
 	var p jsonParser
 	b.ReportAllocs()
 	for b.Loop() {
+		p.reset()
 		if _, ok := p.parse(s); !ok {
 			b.Fatal("not parsed")
 		}

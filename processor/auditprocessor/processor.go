@@ -185,9 +185,11 @@ func (p *auditProcessor) processChange(lr plog.LogRecord) int {
 	if parser == nil {
 		parser = &jsonParser{}
 	}
+	parser.reset()
+	// The parsed values live in the parser's memory until it is put back.
+	defer p.parsers.Put(parser)
 	oldV := readChange(attrs, semconv.AttrChangeOld, parser)
 	newV := readChange(attrs, semconv.AttrChangeNew, parser)
-	p.parsers.Put(parser)
 	var rd redaction
 	if p.redact != nil {
 		p.redact.redactAttributes(attrs, &rd)
