@@ -3,7 +3,6 @@ package auditgen
 import (
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -272,5 +271,3 @@ func (g *Generator) hexID(prefix string, nbytes int) string {
 	}
 	return string(b)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

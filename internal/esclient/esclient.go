@@ -56,16 +56,18 @@ func New(cfg Config) (*elastictransport.Client, error) {
 		}
 		urls = append(urls, u)
 	}
-	return elastictransport.New(elastictransport.Config{
-		URLs:         urls,
-		Username:     cfg.Username,
-		Password:     cfg.Password,
-		APIKey:       cfg.APIKey,
-		Header:       cfg.Header,
-		UserAgent:    cfg.UserAgent,
-		Transport:    cfg.Transport,
-		DisableRetry: cfg.DisableRetry,
-	})
+	opts := []elastictransport.Option{
+		elastictransport.WithURLs(urls...),
+		elastictransport.WithBasicAuth(cfg.Username, cfg.Password),
+		elastictransport.WithAPIKey(cfg.APIKey),
+		elastictransport.WithHeader(cfg.Header),
+		elastictransport.WithUserAgent(cfg.UserAgent),
+		elastictransport.WithTransport(cfg.Transport),
+	}
+	if cfg.DisableRetry {
+		opts = append(opts, elastictransport.WithDisableRetry())
+	}
+	return elastictransport.NewClient(opts...)
 }
 
 // CloudAddress decodes an Elastic Cloud ID, "name:base64(host$es-id$kibana-id)",

@@ -30,7 +30,6 @@ func (b *bitset) trim() {
 }
 
 func (b *bitset) set(i uint32)      { b.words[i/64] |= 1 << (i % 64) }
-func (b *bitset) clear(i uint32)    { b.words[i/64] &^= 1 << (i % 64) }
 func (b *bitset) has(i uint32) bool { return i < b.n && b.words[i/64]&(1<<(i%64)) != 0 }
 func (b *bitset) clone() *bitset    { return &bitset{words: append([]uint64(nil), b.words...), n: b.n} }
 

@@ -100,11 +100,6 @@ func (c *column) bounds(ord uint32) (uint32, uint32) {
 	return c.off[ord], c.off[ord+1]
 }
 
-func (c *column) has(ord uint32) bool {
-	lo, hi := c.bounds(ord)
-	return hi > lo
-}
-
 // matchDict returns the documents holding any dictionary entry accepted by pred.
 func (c *column) matchDict(n uint32, pred func(id uint32) bool) *bitset {
 	out := newBitset(n)

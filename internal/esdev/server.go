@@ -65,7 +65,6 @@ type Server struct {
 	cfg     Config
 	now     func() time.Time
 	cluster string
-	uuid    string
 
 	mu         sync.RWMutex
 	indices    map[string]*index

@@ -50,7 +50,7 @@ func TestExportPeakRSS(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer host.Close()
-			pc := backend.PluginContext{OrgID: 1, PluginID: plugin.PluginID, User: &backend.User{Login: "e", Role: "Editor"},
+			pc := backend.PluginContext{Namespace: "default", PluginID: plugin.PluginID, User: &backend.User{Login: "e", Role: "Editor"},
 				DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{ID: 1, UID: "audit", JSONData: jsonData, Updated: time.Now()}}
 			body, _ := json.Marshal(map[string]any{"query": map[string]any{}, "from": start.UnixMilli(), "to": start.Add(span).UnixMilli()})
 			path := filepath.Join(dir, "export."+format)

@@ -122,9 +122,9 @@ func (g *Grafana) pluginContext(r *http.Request, ds *DataSource) backend.PluginC
 		login = "admin"
 	}
 	return backend.PluginContext{
-		OrgID:    ds.OrgID,
-		PluginID: g.pluginID,
-		User:     &backend.User{Login: login, Name: login, Email: login + "@example.org", Role: role},
+		Namespace: orgNamespace(ds.OrgID),
+		PluginID:  g.pluginID,
+		User:      &backend.User{Login: login, Name: login, Email: login + "@example.org", Role: role},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: ds.ID, UID: ds.UID, Type: ds.Type, Name: ds.Name, URL: ds.URL,
 			JSONData: ds.JSONData, DecryptedSecureJSONData: ds.SecureJSONData, Updated: ds.Updated,
@@ -407,4 +407,13 @@ func (g *Grafana) dataSourceByID(w http.ResponseWriter, r *http.Request, idText 
 	default:
 		writeMessage(w, http.StatusMethodNotAllowed, "method not allowed")
 	}
+}
+
+// orgNamespace is the namespace Grafana puts in a plugin's context for an
+// organisation (its OrgID field is deprecated in favour of it).
+func orgNamespace(orgID int64) string {
+	if orgID == 1 {
+		return "default"
+	}
+	return "org-" + strconv.FormatInt(orgID, 10)
 }

@@ -106,7 +106,7 @@ func request(t *testing.T, method, url, role string, body any) (int, http.Header
 func TestPluginOverGRPCDirect(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
-	pc := backend.PluginContext{OrgID: 1, PluginID: plugin.PluginID, User: &backend.User{Login: "v", Role: "Viewer"},
+	pc := backend.PluginContext{Namespace: "default", PluginID: plugin.PluginID, User: &backend.User{Login: "v", Role: "Viewer"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{ID: 1, UID: "audit", JSONData: e.ds.JSONData, Updated: time.Now()}}
 	health, err := e.host.CheckHealth(ctx, pc)
 	if err != nil || health.Status != backend.HealthStatusOk {
