@@ -30,6 +30,7 @@ func main() {
 
 type options struct {
 	bin             string
+	config          string
 	out             string
 	goBench         string
 	sendDuration    time.Duration
@@ -41,6 +42,7 @@ func run(ctx context.Context, args []string) error {
 	var o options
 	fs := flag.NewFlagSet("auditbench", flag.ContinueOnError)
 	fs.StringVar(&o.bin, "bin", "bin", "directory holding otelcol-audit, esdev and auditgen")
+	fs.StringVar(&o.config, "config", "cmd/otelcol-audit/config.yaml", "the collector's shipped default configuration, run with free ports and its state in a temporary directory")
 	fs.StringVar(&o.out, "out", "bench/RESULTS.md", "results file to write")
 	fs.StringVar(&o.goBench, "gobench", "", "output of the component `go test -bench` run to summarise in the results")
 	fs.DurationVar(&o.sendDuration, "throughput-duration", 30*time.Second, "how long auditgen sends at full speed in a throughput run")
@@ -117,7 +119,7 @@ func benchPipeline(ctx context.Context, o options, name, esURL string, dst desti
 			os.RemoveAll(dir)
 		}
 	}()
-	col, err := startCollector(ctx, o.bin, dir, esURL)
+	col, err := startCollector(ctx, o.bin, o.config, dir, esURL)
 	if err != nil {
 		return row{}, err
 	}

@@ -110,13 +110,14 @@ type collector struct {
 	grpcAddr, httpAddr string
 }
 
-// startCollector runs otelcol-audit with the shipped default configuration
-// (cmd/otelcol-audit/config.yaml: validation, memory limiter, audit processor
-// with its hash chain, exporter with a persistent queue, alert rules on the
-// log notifier) changed only where a benchmark must: free ports, state in dir,
-// no zpages/pprof, no internal metrics server, exporter pointed at esURL.
-func startCollector(ctx context.Context, bin, dir, esURL string) (*collector, error) {
-	var addrs [3]string
+// startCollector runs otelcol-audit on the shipped default configuration
+// (config, cmd/otelcol-audit/config.yaml: validation, memory limiter, audit
+// processor with its hash chain, exporter with a persistent queue, alert
+// rules on the log notifier), overridden with --set only where a benchmark
+// must: free ports, state in dir, the exporter pointed at esURL, and no
+// internal metrics server (its port is fixed).
+func startCollector(ctx context.Context, bin, config, dir, esURL string) (*collector, error) {
+	var addrs [5]string
 	for i := range addrs {
 		a, err := freeAddr()
 		if err != nil {
@@ -125,12 +126,20 @@ func startCollector(ctx context.Context, bin, dir, esURL string) (*collector, er
 		addrs[i] = a
 	}
 	health, grpcAddr, httpAddr := addrs[0], addrs[1], addrs[2]
-	cfg := fmt.Sprintf(collectorConfig, health, filepath.Join(dir, "storage"), grpcAddr, httpAddr, esURL)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		return nil, err
+	args := []string{"--config", config}
+	for key, value := range map[string]string{
+		"extensions.health_check.endpoint":        health,
+		"extensions.zpages.endpoint":              addrs[3],
+		"extensions.pprof.endpoint":               addrs[4],
+		"extensions.file_storage.directory":       filepath.Join(dir, "storage"),
+		"receivers.audit.protocols.grpc.endpoint": grpcAddr,
+		"receivers.audit.protocols.http.endpoint": httpAddr,
+		"exporters.audit_elasticsearch.endpoints": "[" + esURL + "]",
+		"service.telemetry.metrics.level":         "none",
+	} {
+		args = append(args, "--set", key+"="+value)
 	}
-	p, err := startProcess(dir, filepath.Join(bin, "otelcol-audit"), "--config", path)
+	p, err := startProcess(dir, filepath.Join(bin, "otelcol-audit"), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,72 +149,6 @@ func startCollector(ctx context.Context, bin, dir, esURL string) (*collector, er
 	}
 	return &collector{process: p, grpcAddr: grpcAddr, httpAddr: httpAddr}, nil
 }
-
-const collectorConfig = `
-extensions:
-  health_check:
-    endpoint: %[1]s
-  file_storage:
-    directory: %[2]s
-    create_directory: true
-receivers:
-  audit:
-    protocols:
-      grpc:
-        endpoint: %[3]s
-      http:
-        endpoint: %[4]s
-    validation:
-      mode: reject
-processors:
-  memory_limiter:
-    check_interval: 1s
-    limit_mib: 768
-    spike_limit_mib: 192
-  audit:
-    chain:
-      enabled: true
-      storage: file_storage
-exporters:
-  audit_elasticsearch:
-    endpoints: [%[5]s]
-    sending_queue:
-      storage: file_storage
-  audit_alert:
-    storage: file_storage
-    default_receiver: log
-    rules:
-      - name: critical_action
-        match: 'attributes["audit.severity"] == "critical"'
-        severity: critical
-        summary: '{{.Event.Action}} by {{.Event.ActorID}} on {{.Event.TargetType}} {{.Event.TargetID}} from {{.Event.ClientAddress}}'
-      - name: role_change
-        match: 'attributes["audit.action.category"] == "rights"'
-        severity: high
-        summary: '{{.Event.Action}} by {{.Event.ActorID}} on {{.Event.TargetID}}'
-      - name: failed_logins_from_one_ip
-        match: 'event_name == "auth.login" and attributes["audit.action.outcome"] != "success"'
-        kind: threshold
-        threshold: 10
-        window: 5m
-        group_by: [client.address]
-        severity: high
-        summary: '{{.Count}} failed logins from {{.Event.ClientAddress}} in 5m'
-      - name: night_export
-        match: 'attributes["audit.action.category"] == "export_access" and Hour(time) < 6'
-        severity: medium
-        summary: 'export {{.Event.Action}} by {{.Event.ActorID}} at night'
-service:
-  telemetry:
-    metrics:
-      level: none
-  extensions: [health_check, file_storage]
-  pipelines:
-    logs:
-      receivers: [audit]
-      processors: [memory_limiter, audit]
-      exporters: [audit_elasticsearch, audit_alert]
-`
 
 // startESDev runs esdev on a free port with its data in dir and the default
 // one-second refresh, as `make run` does.

@@ -153,8 +153,9 @@ const method = `
 - Both rows run the built ` + "`bin/otelcol-audit`" + ` on the shipped default configuration
   (cmd/otelcol-audit/config.yaml: validation in reject mode, memory limiter, audit processor
   with its hash chain on file_storage, exporter with the persistent queue and default batching
-  of 2,000 to 5,000 documents or 1s, alert exporter with the default rules), changed only in
-  ports (all free ports), state directory (a temporary one) and the exporter's endpoint.
+  of 2,000 to 5,000 documents or 1s, alert exporter with the default rules), read from that
+  file and overridden with ` + "`--set`" + ` only in ports (all free ports), state directory (a
+  temporary one), the exporter's endpoint and internal metrics (off: their port is fixed).
 - **OTLP → accepting sink**: the exporter writes to a small HTTP server inside auditbench that
   answers the setup requests with success and every ` + "`_bulk`" + ` item with ` + "`201 created`" + `
   without storing anything (it only decompresses and counts the documents). This row is the
