@@ -38,7 +38,7 @@ type chainer struct {
 	undo   map[string]chainState
 	linked []idHash
 	recent *recentIDs // nil: no de-duplication
-	hasher chain.Hasher
+	hasher chain.Hasher // its buffer is reused from event to event
 }
 
 func newChainer(streamKey string, recentIDs int) *chainer {

@@ -93,14 +93,14 @@ func (d *differ) diff(oldV, newV changeValue) (fields []string, diffJSON string,
 	if w == nil {
 		w = &diffWalk{}
 	}
-	defer d.walks.Put(w)
-	// One more than the limit tells whether anything was left out.
-	w.limit = d.maxFields + 1
-	w.walk("", &o, &n)
 	defer func() {
 		clear(w.changes) // they point into this event's values
 		w.changes = w.changes[:0]
+		d.walks.Put(w)
 	}()
+	// One more than the limit tells whether anything was left out.
+	w.limit = d.maxFields + 1
+	w.walk("", &o, &n)
 	if len(w.changes) == 0 {
 		return nil, "", false
 	}

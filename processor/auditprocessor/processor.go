@@ -36,7 +36,7 @@ type auditProcessor struct {
 	redact   *redactor // nil when disabled
 	diff     *differ   // nil when disabled
 	chain    *chainer  // nil when disabled
-	// parsers are jsonParsers, kept so their scratch stacks are reused.
+	// parsers are jsonParsers, kept so their memory is reused.
 	parsers sync.Pool
 
 	classified, redacted, dropped, chained, resent metric.Int64Counter
