@@ -37,7 +37,7 @@ type chainer struct {
 	// linked the hashed ids of its events.
 	undo   map[string]chainState
 	linked []idHash
-	recent *recentIDs // nil: no de-duplication
+	recent *recentIDs   // nil: no de-duplication
 	hasher chain.Hasher // its buffer is reused from event to event
 }
 
