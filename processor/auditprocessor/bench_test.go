@@ -107,8 +107,8 @@ func BenchmarkAuditProcessor(b *testing.B) {
 	runPipeline(b, p.ConsumeLogs)
 }
 
-// BenchmarkAuditProcessorNoChain isolates the cost of the chain hash
-// (chain.Hash: JSON encoding plus RFC 8785 canonicalisation per event).
+// BenchmarkAuditProcessorNoChain isolates the cost of the chain: reading the
+// event back, its RFC 8785 form and SHA-256, and the set of recent ids.
 func BenchmarkAuditProcessorNoChain(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Chain.Enabled = false
@@ -194,7 +194,7 @@ func contribClassification(b *testing.B) ottl.StatementSequence[*ottllog.Transfo
 	return ottllog.NewStatementSequence(parsed, set)
 }
 
-// BenchmarkChainHash measures chain.Hash alone on processed events of the
+// BenchmarkChainHash measures chain.Hasher alone on processed events of the
 // mix: the share of the processor's cost that lives in package chain.
 func BenchmarkChainHash(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)

@@ -50,7 +50,7 @@ func looksLikeJSON(s string) bool {
 		switch c := s[i]; {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			continue
-		case c == '{' || c == '[' || c == '"' || c == '-' || ('0' <= c && c <= '9'):
+		case c == '{' || c == '[' || c == '"' || c == '-' || isDigit(c):
 			return true
 		case c == 't' || c == 'f' || c == 'n':
 			return s == "true" || s == "false" || s == "null"
@@ -212,7 +212,7 @@ func isPlainKey(key string) bool {
 	}
 	for i := 0; i < len(key); i++ {
 		c := key[i]
-		if !(isDigit(c) || c == '_' || c == '-' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')) {
+		if !isWordByte(c) && c != '-' {
 			return false
 		}
 	}
