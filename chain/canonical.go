@@ -15,81 +15,65 @@ import (
 // jcs.Transform(json.Marshal(e)), so a field added to semconv.Event without
 // being added here fails them.
 func AppendCanonical(dst []byte, e *semconv.Event) []byte {
-	w := jcsWriter{buf: append(dst, '{'), first: true}
-	w.str("action", e.Action, false)
-	w.str("actor_id", e.ActorID, false)
-	w.str("actor_name", e.ActorName, true)
-	w.list("actor_roles", e.ActorRoles)
-	w.str("actor_type", e.ActorType, true)
-	w.str("body", e.Body, true)
-	w.str("category", e.Category, true)
+	// "action" is never omitted, so every later member starts with a comma.
+	b := append(dst, `{"action":`...)
+	b = jsonstr.Append(b, e.Action)
+	b = jsonstr.Append(append(b, `,"actor_id":`...), e.ActorID)
+	b = optionalStr(b, `,"actor_name":`, e.ActorName)
+	b = optionalList(b, `,"actor_roles":`, e.ActorRoles)
+	b = optionalStr(b, `,"actor_type":`, e.ActorType)
+	b = optionalStr(b, `,"body":`, e.Body)
+	b = optionalStr(b, `,"category":`, e.Category)
 	if e.ChainSeq != 0 {
-		w.key("chain_seq")
-		w.buf = strconv.AppendInt(w.buf, e.ChainSeq, 10)
+		b = strconv.AppendInt(append(b, `,"chain_seq":`...), e.ChainSeq, 10)
 	}
-	w.str("chain_stream", e.ChainStream, true)
-	w.str("change_diff", e.ChangeDiff, true)
-	w.list("change_fields", e.ChangeFields)
-	w.str("client_address", e.ClientAddress, true)
-	w.str("comment", e.Comment, true)
-	w.str("id", e.ID, false)
-	w.str("ingest_principal", e.IngestPrincipal, true)
-	w.str("module", e.Module, false)
-	w.str("new_value", e.NewValue, true)
-	w.str("old_value", e.OldValue, true)
-	w.str("outcome", e.Outcome, false)
-	w.list("redacted_fields", e.RedactedFields)
-	w.str("request_id", e.RequestID, true)
-	w.str("session_id", e.SessionID, true)
-	w.str("severity", e.Severity, true)
-	w.str("source_service", e.SourceService, true)
-	w.list("tags", e.Tags)
-	w.str("target_id", e.TargetID, true)
-	w.str("target_type", e.TargetType, true)
-	w.str("tenant", e.Tenant, true)
+	b = optionalStr(b, `,"chain_stream":`, e.ChainStream)
+	b = optionalStr(b, `,"change_diff":`, e.ChangeDiff)
+	b = optionalList(b, `,"change_fields":`, e.ChangeFields)
+	b = optionalStr(b, `,"client_address":`, e.ClientAddress)
+	b = optionalStr(b, `,"comment":`, e.Comment)
+	b = jsonstr.Append(append(b, `,"id":`...), e.ID)
+	b = optionalStr(b, `,"ingest_principal":`, e.IngestPrincipal)
+	b = jsonstr.Append(append(b, `,"module":`...), e.Module)
+	b = optionalStr(b, `,"new_value":`, e.NewValue)
+	b = optionalStr(b, `,"old_value":`, e.OldValue)
+	b = jsonstr.Append(append(b, `,"outcome":`...), e.Outcome)
+	b = optionalList(b, `,"redacted_fields":`, e.RedactedFields)
+	b = optionalStr(b, `,"request_id":`, e.RequestID)
+	b = optionalStr(b, `,"session_id":`, e.SessionID)
+	b = optionalStr(b, `,"severity":`, e.Severity)
+	b = optionalStr(b, `,"source_service":`, e.SourceService)
+	b = optionalList(b, `,"tags":`, e.Tags)
+	b = optionalStr(b, `,"target_id":`, e.TargetID)
+	b = optionalStr(b, `,"target_type":`, e.TargetType)
+	b = optionalStr(b, `,"tenant":`, e.Tenant)
 	// semconv.FormatTime's form, which has nothing to escape.
-	w.key("timestamp")
-	w.buf = append(semconv.AppendTime(append(w.buf, '"'), e.Timestamp), '"')
-	w.str("user_agent", e.UserAgent, true)
-	w.str("validation_error", e.ValidationError, true)
-	return append(w.buf, '}')
+	b = append(semconv.AppendTime(append(b, `,"timestamp":"`...), e.Timestamp), '"')
+	b = optionalStr(b, `,"user_agent":`, e.UserAgent)
+	b = optionalStr(b, `,"validation_error":`, e.ValidationError)
+	return append(b, '}')
 }
 
-type jcsWriter struct {
-	buf   []byte
-	first bool
-}
-
-func (w *jcsWriter) key(k string) {
-	if !w.first {
-		w.buf = append(w.buf, ',')
+// optionalStr mirrors encoding/json's omitempty: an empty member is absent.
+// It and optionalList take and return the buffer rather than writing through
+// a pointer, which would cost a write barrier per member while the GC runs.
+func optionalStr(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
 	}
-	w.first = false
-	w.buf = append(w.buf, '"')
-	w.buf = append(w.buf, k...)
-	w.buf = append(w.buf, '"', ':')
+	return jsonstr.Append(append(b, key...), v)
 }
 
-// str mirrors encoding/json's omitempty: an empty optional member is absent.
-func (w *jcsWriter) str(k, v string, omitEmpty bool) {
-	if omitEmpty && v == "" {
-		return
-	}
-	w.key(k)
-	w.buf = jsonstr.Append(w.buf, v)
-}
-
-func (w *jcsWriter) list(k string, vs []string) {
+func optionalList(b []byte, key string, vs []string) []byte {
 	if len(vs) == 0 {
-		return
+		return b
 	}
-	w.key(k)
-	w.buf = append(w.buf, '[')
+	b = append(append(b, key...), '[')
 	for i, v := range vs {
 		if i > 0 {
-			w.buf = append(w.buf, ',')
+			b = append(b, ',')
 		}
-		w.buf = jsonstr.Append(w.buf, v)
+		b = jsonstr.Append(b, v)
 	}
-	w.buf = append(w.buf, ']')
+	return append(b, ']')
 }

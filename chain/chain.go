@@ -41,7 +41,9 @@ func (h *Hasher) Hash(prev string, e *semconv.Event) string {
 	h.buf = append(append(h.buf[:0], prev...), '\n')
 	h.buf = AppendCanonical(h.buf, e)
 	sum := sha256.Sum256(h.buf)
-	return hex.EncodeToString(sum[:])
+	var text [2 * sha256.Size]byte // hex.EncodeToString would allocate twice
+	hex.Encode(text[:], sum[:])
+	return string(text[:])
 }
 
 // FindingKind says how a chain was broken.

@@ -6,7 +6,11 @@
 // diffs): unlike encoding/json it leaves <, >, & and U+2028/U+2029 alone.
 package jsonstr // import "github.com/auditpipe/auditpipe/internal/jsonstr"
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -25,6 +29,10 @@ func Append(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		i += plainPrefix(s[i:])
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if plain[c] {
 			i++
@@ -63,4 +71,29 @@ func Append(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainPrefix returns how many bytes at the start of s need no escaping,
+// testing eight at a time (strings are mostly plain ASCII, and this is the
+// chain hash's inner loop); it may stop short of the first byte to escape
+// within the last seven. A byte is flagged when it is below 0x20, is '"' or
+// '\\', or has its high bit set. The subtractions borrow only out of a
+// flagged byte, so the lowest flag is a true one.
+func plainPrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		below := x - 0x20*ones
+		quote := (x ^ '"'*ones) - ones
+		backslash := (x ^ '\\'*ones) - ones
+		if flags := (below | quote | backslash | x) & highs; flags != 0 {
+			return i + bits.TrailingZeros64(flags)/8
+		}
+	}
+	return i
 }

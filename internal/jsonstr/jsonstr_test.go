@@ -59,3 +59,26 @@ func FuzzAppend(f *testing.F) {
 	f.Add("tab\t quote\" bs\\ \u2028 é bad\xff\x01")
 	f.Fuzz(checkReadsBack)
 }
+
+
+func BenchmarkAppend(b *testing.B) {
+	values := []string{"balance", "user:1042", `{"amount":125.5,"currency":"EUR","note":"manual top-up"}`,
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", "2026-11-22T10:00:00.000Z"}
+	var dst []byte
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		dst = Append(dst[:0], values[i%len(values)])
+	}
+}
+
+func TestPlainPrefixCountsTheBytesBeforeTheFirstToEscape(t *testing.T) {
+	for s, want := range map[string]int{
+		"": 0, "abc": 0, "abcdefgh": 8, "abcdefghij": 8, "abc\"defg": 3, "\\bcdefgh": 0,
+		"abcdefg\n": 7, "ab\x00cdefg": 2, "abcdé fg": 4, "\x1f\x7f~ !#[]": 0,
+		"\x7f~ !#[]{": 8, "abcdefgh\"ijklmnop": 8, "abcdefghijklmn\"p": 14,
+	} {
+		if got := plainPrefix(s); got != want {
+			t.Errorf("plainPrefix(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
