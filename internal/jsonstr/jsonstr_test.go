@@ -60,7 +60,6 @@ func FuzzAppend(f *testing.F) {
 	f.Fuzz(checkReadsBack)
 }
 
-
 func BenchmarkAppend(b *testing.B) {
 	values := []string{"balance", "user:1042", `{"amount":125.5,"currency":"EUR","note":"manual top-up"}`,
 		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", "2026-11-22T10:00:00.000Z"}
