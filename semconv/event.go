@@ -69,7 +69,20 @@ func AppendTime(dst []byte, t time.Time) []byte {
 // processor's and the exporter's hot paths, and a Get per field would scan
 // the attribute list once per field.
 func EventFromLogRecord(resource pcommon.Resource, lr plog.LogRecord) Event {
-	e := Event{Action: lr.EventName(), Body: lr.Body().AsString()}
+	var e Event
+	e.ReadLogRecord(resource, lr)
+	return e
+}
+
+// ReadLogRecord sets e to EventFromLogRecord(resource, lr), reusing the
+// arrays of e's lists: a caller that reads one event after another and lets
+// each go before the next saves allocating them every time.
+func (e *Event) ReadLogRecord(resource pcommon.Resource, lr plog.LogRecord) {
+	*e = Event{
+		Action: lr.EventName(), Body: lr.Body().AsString(),
+		ActorRoles: e.ActorRoles[:0], ChangeFields: e.ChangeFields[:0],
+		Tags: e.Tags[:0], RedactedFields: e.RedactedFields[:0],
+	}
 	if ts := lr.Timestamp(); ts != 0 {
 		e.Timestamp = ts.AsTime().UTC()
 	}
@@ -84,7 +97,7 @@ func EventFromLogRecord(resource pcommon.Resource, lr plog.LogRecord) Event {
 		case s != nil:
 			*s = v.AsString()
 		case list != nil:
-			*list = strs(v)
+			*list = appendStrs(*list, v)
 		case v.Type() == pcommon.ValueTypeInt: // audit.chain.seq
 			e.ChainSeq = v.Int()
 		}
@@ -92,7 +105,6 @@ func EventFromLogRecord(resource pcommon.Resource, lr plog.LogRecord) Event {
 	if v, ok := resource.Attributes().Get(AttrServiceName); ok {
 		e.SourceService = v.AsString()
 	}
-	return e
 }
 
 // attrField maps an attribute key to the Event field it fills: a string
@@ -204,19 +216,19 @@ func (e *Event) CopyToLogRecord(lr plog.LogRecord) {
 
 // strs reads a string-list attribute value; a single non-empty value counts
 // as a one-item list.
-func strs(v pcommon.Value) []string {
+// appendStrs appends the strings of a list value, or a single value's
+// string unless it is empty, to dst.
+func appendStrs(dst []string, v pcommon.Value) []string {
 	if v.Type() != pcommon.ValueTypeSlice {
 		if s := v.AsString(); s != "" {
-			return []string{s}
+			return append(dst, s)
 		}
-		return nil
+		return dst
 	}
-	sl := v.Slice()
-	out := make([]string, sl.Len())
-	for i := range out {
-		out[i] = sl.At(i).AsString()
+	for _, item := range v.Slice().All() {
+		dst = append(dst, item.AsString())
 	}
-	return out
+	return dst
 }
 
 func putStrs(attrs pcommon.Map, key string, vals []string) {

@@ -37,8 +37,11 @@ type chainer struct {
 	// linked the hashed ids of its events.
 	undo   map[string]chainState
 	linked []idHash
-	recent *recentIDs   // nil: no de-duplication
-	hasher chain.Hasher // its buffer is reused from event to event
+	recent *recentIDs // nil: no de-duplication
+	// Reused from batch to batch or event to event, not reallocated.
+	inBatch map[idHash]struct{}
+	event   semconv.Event
+	hasher  chain.Hasher
 }
 
 func newChainer(streamKey string, recentIDs int) *chainer {
@@ -95,7 +98,10 @@ func (c *chainer) dropResent(ld plog.Logs) int {
 	if c.recent == nil {
 		return 0
 	}
-	inBatch := make(map[idHash]struct{}, ld.LogRecordCount())
+	if c.inBatch == nil {
+		c.inBatch = make(map[idHash]struct{}, ld.LogRecordCount())
+	}
+	defer clear(c.inBatch)
 	resent := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
@@ -105,12 +111,12 @@ func (c *chainer) dropResent(ld plog.Logs) int {
 					return false
 				}
 				id := c.recent.hash(v.Str())
-				_, again := inBatch[id]
+				_, again := c.inBatch[id]
 				if again || c.recent.has(id) {
 					resent++
 					return true
 				}
-				inBatch[id] = struct{}{}
+				c.inBatch[id] = struct{}{}
 				c.linked = append(c.linked, id)
 				return false
 			})
@@ -140,8 +146,8 @@ func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 				attrs.PutStr(semconv.AttrChainStream, stream)
 				attrs.PutInt(semconv.AttrChainSeq, st.Seq)
 				// The canonical form leaves out any hash the record carries.
-				ev := semconv.EventFromLogRecord(rl.Resource(), lr)
-				hash := c.hasher.Hash(st.Hash, &ev)
+				c.event.ReadLogRecord(rl.Resource(), lr)
+				hash := c.hasher.Hash(st.Hash, &c.event)
 				attrs.PutStr(semconv.AttrChainHash, hash)
 				st.Hash = hash
 				heads[stream] = st
