@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"maps"
 	"sync"
 
@@ -228,10 +229,14 @@ func (c *chainer) close(ctx context.Context) error {
 // recentIDs is a fixed-size set of the last ids added: a ring says which id
 // to forget when a new one comes. It keeps 128-bit hashes of the ids, not the
 // ids: a set of strings is pointers the GC marks on every cycle, and with
-// 100k entries that cost more than the rest of the chain.
+// 100k entries that cost more than the rest of the chain. The set is an
+// open-addressing table sized once, at most half full, with linear probing
+// and deletion by backward shift: a Go map, with a delete and an insert per
+// event, leaves tombstones it has to rehash away, and cost three times more.
 type recentIDs struct {
 	seeds [2]maphash.Seed
-	ids   map[idHash]struct{}
+	slots []idHash // the zero idHash marks an empty slot
+	mask  uint64
 	ring  []idHash
 	used  int // filled slots of ring, until it wraps
 	next  int
@@ -242,29 +247,62 @@ type recentIDs struct {
 type idHash [2]uint64
 
 func newRecentIDs(n int) *recentIDs {
+	size := uint64(1) << bits.Len(uint(2*n-1)) // a power of two, at least 2n
 	return &recentIDs{
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		ids:   make(map[idHash]struct{}, n),
+		slots: make([]idHash, size),
+		mask:  size - 1,
 		ring:  make([]idHash, n),
 	}
 }
 
 func (r *recentIDs) hash(id string) idHash {
-	return idHash{maphash.String(r.seeds[0], id), maphash.String(r.seeds[1], id)}
+	h := idHash{maphash.String(r.seeds[0], id), maphash.String(r.seeds[1], id)}
+	if h == (idHash{}) {
+		h[1] = 1
+	}
+	return h
 }
 
-func (r *recentIDs) has(h idHash) bool {
-	_, ok := r.ids[h]
-	return ok
+// home is the slot where the probe for h starts.
+func (r *recentIDs) home(h idHash) uint64 { return h[0] & r.mask }
+
+// find returns the slot that holds h, or the empty slot that ends its probe.
+func (r *recentIDs) find(h idHash) uint64 {
+	i := r.home(h)
+	for r.slots[i] != h && r.slots[i] != (idHash{}) {
+		i = (i + 1) & r.mask
+	}
+	return i
 }
+
+func (r *recentIDs) has(h idHash) bool { return r.slots[r.find(h)] == h }
 
 func (r *recentIDs) add(h idHash) {
 	if r.used == len(r.ring) {
-		delete(r.ids, r.ring[r.next])
+		r.remove(r.ring[r.next])
 	} else {
 		r.used++
 	}
 	r.ring[r.next] = h
-	r.ids[h] = struct{}{}
+	r.slots[r.find(h)] = h
 	r.next = (r.next + 1) % len(r.ring)
+}
+
+// remove empties h's slot and moves later members of its probe run back
+// into the gap, so that none is cut off from its home slot by it.
+func (r *recentIDs) remove(h idHash) {
+	gap := r.find(h)
+	if r.slots[gap] != h {
+		return
+	}
+	for j := (gap + 1) & r.mask; r.slots[j] != (idHash{}); j = (j + 1) & r.mask {
+		// The member at j may fill the gap when its probe passed the gap to
+		// get to j, that is when its home is no nearer to j than the gap is.
+		if (j-r.home(r.slots[j]))&r.mask >= (j-gap)&r.mask {
+			r.slots[gap] = r.slots[j]
+			gap = j
+		}
+	}
+	r.slots[gap] = idHash{}
 }

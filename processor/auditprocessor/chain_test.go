@@ -3,6 +3,7 @@ package auditprocessor
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -354,4 +355,28 @@ func TestRecentIDsForgetsTheOldest(t *testing.T) {
 	assert.False(t, r.has(a))
 	assert.True(t, r.has(b))
 	assert.True(t, r.has(c))
+}
+
+// TestRecentIDsMatchesTheLastNAdded runs the table against a plain list of
+// the last n ids. The ids are crafted to share a few home slots, near the
+// end of the table too, so that probe runs are long, wrap around, and lose
+// members from their middle.
+func TestRecentIDsMatchesTheLastNAdded(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 3, 8, 50} {
+		r := newRecentIDs(n)
+		var added []idHash
+		for i := range 5000 {
+			h := idHash{(uint64(rnd.IntN(4)) + r.mask - 1) & r.mask, uint64(i + 1)} // homes mask-1, mask, 0, 1
+			r.add(h)
+			added = append(added, h)
+			window := added[max(0, len(added)-n):]
+			for _, w := range window {
+				require.True(t, r.has(w), "n=%d step %d: %v was added among the last %d and is not found", n, i, w, n)
+			}
+			for _, gone := range added[max(0, len(added)-3*n):len(added)-len(window)] {
+				require.False(t, r.has(gone), "n=%d step %d: %v is found, %d ids later", n, i, gone, n)
+			}
+		}
+	}
 }
