@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
-	"math/bits"
 	"maps"
+	"math/bits"
 	"sync"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"

@@ -3,8 +3,8 @@ package auditprocessor
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -374,7 +374,7 @@ func TestRecentIDsMatchesTheLastNAdded(t *testing.T) {
 			for _, w := range window {
 				require.True(t, r.has(w), "n=%d step %d: %v was added among the last %d and is not found", n, i, w, n)
 			}
-			for _, gone := range added[max(0, len(added)-3*n):len(added)-len(window)] {
+			for _, gone := range added[max(0, len(added)-3*n) : len(added)-len(window)] {
 				require.False(t, r.has(gone), "n=%d step %d: %v is found, %d ids later", n, i, gone, n)
 			}
 		}
