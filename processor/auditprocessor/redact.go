@@ -75,10 +75,13 @@ func builtinRedactionRules() []redactRule {
 			"cvv", "cvv2", "cvc", "cvc2", "cid", "security_code", "pin", "pin_code", "card_pin")},
 		{name: "api_token", action: ActionDrop, det: &detector{
 			re: regexp.MustCompile(`\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[0-9A-Za-z_-]{20,}`),
-			worthScanning: func(s string, _ textFeatures) bool {
-				return strings.Contains(s, "_live_") || strings.Contains(s, "_test_") || strings.Contains(s, "AKIA") ||
-					hasGitHubTokenPrefix(s) || strings.Contains(s, "xox") || strings.Contains(s, "AIza") ||
-					strings.Contains(s, "glpat-")
+			worthScanning: func(s string, f textFeatures) bool {
+				if f.upper > 0 && (strings.Contains(s, "AKIA") || strings.Contains(s, "AIza")) {
+					return true
+				}
+				// Every other form has a '_' or '-' after its prefix.
+				return f.has(classUnderscoreOrDash) && (strings.Contains(s, "_live_") || strings.Contains(s, "_test_") ||
+					hasGitHubTokenPrefix(s) || strings.Contains(s, "xox") || strings.Contains(s, "glpat-"))
 			},
 		}},
 		{name: "private_key", action: ActionDrop, det: &detector{
@@ -100,7 +103,7 @@ func builtinRedactionRules() []redactRule {
 			// too is the safe side of the trade.
 			re: regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"']+`),
 			worthScanning: func(s string, f textFeatures) bool {
-				return f.assign && (containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
+				return f.has(classAssign) && (containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
 					containsFold(s, "token") || containsFold(s, "key"))
 			},
 		}},
@@ -120,14 +123,14 @@ func builtinRedactionRules() []redactRule {
 		{name: "email", action: ActionMask, keys: normaliseKeys("email", "email_address", "e_mail"),
 			det: &detector{
 				re:            regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),
-				worthScanning: func(_ string, f textFeatures) bool { return f.at },
+				worthScanning: func(_ string, f textFeatures) bool { return f.has(classAt) },
 			}},
 		{name: "phone", action: ActionMask, keys: normaliseKeys("phone", "phone_number", "msisdn", "mobile_phone", "telephone"),
 			det: &detector{
 				// International numbers only (leading +) and the (555) 123-4567
 				// form: bare digit runs are order ids far more often than phones.
 				re:            regexp.MustCompile(`\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,4}\)?){2,6}|\(\d{3}\) ?\d{3}-\d{4}\b`),
-				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 8 && (f.plus || f.paren) },
+				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 8 && f.has(classPlus|classParen) },
 				valid:         isPhone,
 			}},
 	}
@@ -136,29 +139,55 @@ func builtinRedactionRules() []redactRule {
 // textFeatures are counted in one pass over a text to decide which detectors
 // can possibly match.
 type textFeatures struct {
-	digits, upper   int
-	at, plus, paren bool
-	assign          bool
-	authScheme      bool
+	digits, upper int
+	marks         byteClass // the classes seen of the bytes that are marked
+	authScheme    bool
 }
+
+func (f textFeatures) has(c byteClass) bool { return f.marks&c != 0 }
+
+// byteClass marks the bytes the detectors' prefilters look for; letters other
+// than A-Z have none, so most bytes of a text cost one table load.
+type byteClass uint8
+
+const (
+	classDigit byteClass = 1 << iota
+	classUpper
+	classAt
+	classPlus
+	classParen
+	classAssign // = or :
+	classSpace
+	classUnderscoreOrDash
+)
+
+var byteClasses = func() (t [256]byteClass) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classDigit
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = classUpper
+	}
+	t['@'], t['+'], t['('] = classAt, classPlus, classParen
+	t['='], t[':'], t[' '] = classAssign, classAssign, classSpace
+	t['_'], t['-'] = classUnderscoreOrDash, classUnderscoreOrDash
+	return t
+}()
 
 func featuresOf(s string) textFeatures {
 	var f textFeatures
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
+		c := byteClasses[s[i]]
+		if c == 0 {
+			continue
+		}
+		f.marks |= c
+		switch c {
+		case classDigit:
 			f.digits++
-		case 'A' <= c && c <= 'Z':
+		case classUpper:
 			f.upper++
-		case c == '@':
-			f.at = true
-		case c == '+':
-			f.plus = true
-		case c == '(':
-			f.paren = true
-		case c == '=' || c == ':':
-			f.assign = true
-		case c == ' ':
+		case classSpace:
 			// "Bearer x", "Basic x", "Digest x": the word before a space,
 			// tested only after its last letter.
 			if i >= 5 && strings.IndexByte("rRcCtT", s[i-1]) >= 0 &&
