@@ -39,6 +39,14 @@ func Append(dst []byte, s string) []byte {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
+		if c == '"' || c == '\\' {
+			// The byte itself starts the next run: quotes are the usual
+			// escape (JSON texts in strings), and this saves an append.
+			dst = append(dst, '\\')
+			start = i
+			i++
+			continue
+		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -51,8 +59,6 @@ func Append(dst []byte, s string) []byte {
 			continue
 		}
 		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
 		case '\b':
 			dst = append(dst, '\\', 'b')
 		case '\t':

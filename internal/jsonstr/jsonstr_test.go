@@ -60,6 +60,17 @@ func FuzzAppend(f *testing.F) {
 	f.Fuzz(checkReadsBack)
 }
 
+// BenchmarkAppendJSONText is the escape-heavy case: change values are JSON
+// texts, and the chain's canonical form writes them as strings.
+func BenchmarkAppendJSONText(b *testing.B) {
+	s := `{"amount":125.5,"currency":"EUR","limits":{"daily":500,"monthly":2000},"note":"manual top-up"}`
+	var dst []byte
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		dst = Append(dst[:0], s)
+	}
+}
+
 func BenchmarkAppend(b *testing.B) {
 	values := []string{"balance", "user:1042", `{"amount":125.5,"currency":"EUR","note":"manual top-up"}`,
 		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", "2026-11-22T10:00:00.000Z"}
