@@ -40,6 +40,8 @@ type chainer struct {
 	linked []idHash
 	recent *recentIDs // nil: no de-duplication
 	// Reused from batch to batch or event to event, not reallocated.
+	ids     []idHash // the batch's ids, in record order
+	known   []bool   // whether each of ids was accepted before
 	inBatch map[idHash]struct{}
 	event   semconv.Event
 	hasher  chain.Hasher
@@ -94,26 +96,42 @@ func (c *chainer) chain(ctx context.Context, ld plog.Logs) (chained, resent int,
 
 // dropResent removes the events whose id is among the recently accepted ones
 // or earlier in the same batch, and notes the ids of the others in c.linked.
+// It hashes all ids before it looks any up: the lookups miss the CPU cache,
+// and back to back in a tight loop they overlap instead of waiting in turn.
 func (c *chainer) dropResent(ld plog.Logs) int {
 	c.linked = c.linked[:0]
 	if c.recent == nil {
 		return 0
 	}
-	if c.inBatch == nil {
-		c.inBatch = make(map[idHash]struct{}, ld.LogRecordCount())
-	}
-	defer clear(c.inBatch)
-	resent := 0
+	c.ids, c.known = c.ids[:0], c.known[:0]
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
-			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				v, ok := lr.Attributes().Get(semconv.AttrEventID)
-				if !ok || v.Str() == "" {
+			for _, lr := range sl.LogRecords().All() {
+				var id idHash // zero: the event has no id
+				if v, ok := lr.Attributes().Get(semconv.AttrEventID); ok && v.Str() != "" {
+					id = c.recent.hash(v.Str())
+				}
+				c.ids = append(c.ids, id)
+			}
+		}
+	}
+	for _, id := range c.ids {
+		c.known = append(c.known, id != (idHash{}) && c.recent.has(id))
+	}
+	if c.inBatch == nil {
+		c.inBatch = make(map[idHash]struct{}, len(c.ids))
+	}
+	defer clear(c.inBatch)
+	resent, i := 0, 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			sl.LogRecords().RemoveIf(func(plog.LogRecord) bool {
+				id, known := c.ids[i], c.known[i]
+				i++
+				if id == (idHash{}) {
 					return false
 				}
-				id := c.recent.hash(v.Str())
-				_, again := c.inBatch[id]
-				if again || c.recent.has(id) {
+				if _, again := c.inBatch[id]; again || known {
 					resent++
 					return true
 				}
