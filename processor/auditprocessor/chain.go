@@ -43,7 +43,6 @@ type chainer struct {
 	ids     []idHash // the batch's ids, in record order
 	known   []bool   // whether each of ids was accepted before
 	inBatch map[idHash]struct{}
-	event   semconv.Event
 	hasher  chain.Hasher
 }
 
@@ -148,6 +147,9 @@ func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 	heads := map[string]chainState{}
 	undo := map[string]chainState{}
 	chained := 0
+	// One event, read into again for every record: on the stack, where
+	// filling its fields costs no GC write barriers.
+	var ev semconv.Event
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
@@ -165,8 +167,8 @@ func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 				attrs.PutStr(semconv.AttrChainStream, stream)
 				attrs.PutInt(semconv.AttrChainSeq, st.Seq)
 				// The canonical form leaves out any hash the record carries.
-				c.event.ReadLogRecord(rl.Resource(), lr)
-				hash := c.hasher.Hash(st.Hash, &c.event)
+				ev.ReadLogRecord(rl.Resource(), lr)
+				hash := c.hasher.Hash(st.Hash, &ev)
 				attrs.PutStr(semconv.AttrChainHash, hash)
 				st.Hash = hash
 				heads[stream] = st
