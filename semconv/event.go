@@ -1,6 +1,7 @@
 package semconv
 
 import (
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -225,7 +226,9 @@ func appendStrs(dst []string, v pcommon.Value) []string {
 		}
 		return dst
 	}
-	for _, item := range v.Slice().All() {
+	items := v.Slice()
+	dst = slices.Grow(dst, items.Len())
+	for _, item := range items.All() {
 		dst = append(dst, item.AsString())
 	}
 	return dst
