@@ -246,33 +246,52 @@ func (c *chainer) close(ctx context.Context) error {
 	return err
 }
 
-// recentIDs is a fixed-size set of the last ids added: a ring says which id
-// to forget when a new one comes. It keeps 128-bit hashes of the ids, not the
-// ids: a set of strings is pointers the GC marks on every cycle, and with
-// 100k entries that cost more than the rest of the chain. The set is an
-// open-addressing table sized once, at most half full, with linear probing
-// and deletion by backward shift: a Go map, with a delete and an insert per
-// event, leaves tombstones it has to rehash away, and cost three times more.
+// recentIDs remembers at least the last n ids added, and at most the last
+// 2n: ids go into the current generation, and when it holds n the previous
+// one is forgotten whole and the current one takes its place. It keeps
+// 128-bit hashes of the ids, not the ids: a set of strings is pointers the
+// GC marks on every cycle, and with 100k entries that cost more than the
+// rest of the chain. Each generation is an open-addressing table, at most
+// half full, with linear probing; forgetting a generation is clearing its
+// memory, so no id is ever deleted alone (a Go map, with a delete and an
+// insert per event, cost three times more, and deleting from the table in
+// place cost a cache miss per event).
 type recentIDs struct {
-	seeds [2]maphash.Seed
-	slots []idHash // the zero idHash marks an empty slot
-	mask  uint64
-	ring  []idHash
-	used  int // filled slots of ring, until it wraps
-	next  int
+	seeds     [2]maphash.Seed
+	cur, prev idTable
+	n         int
 }
 
 // idHash is two independent 64-bit hashes: a collision, which would drop an
 // event as resent, is not a practical concern at 128 bits.
 type idHash [2]uint64
 
+// idTable is one generation: the zero idHash marks an empty slot.
+type idTable struct {
+	slots []idHash
+	len   int
+}
+
+func newIDTable(n int) idTable {
+	return idTable{slots: make([]idHash, 1<<bits.Len(uint(2*n-1)))} // a power of two, at least 2n
+}
+
+// find returns the slot that holds h, or the empty slot that ends its probe.
+func (t *idTable) find(h idHash) int {
+	mask := len(t.slots) - 1
+	i := int(h[0]) & mask
+	for t.slots[i] != h && t.slots[i] != (idHash{}) {
+		i = (i + 1) & mask
+	}
+	return i
+}
+
 func newRecentIDs(n int) *recentIDs {
-	size := uint64(1) << bits.Len(uint(2*n-1)) // a power of two, at least 2n
 	return &recentIDs{
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		slots: make([]idHash, size),
-		mask:  size - 1,
-		ring:  make([]idHash, n),
+		cur:   newIDTable(n),
+		prev:  newIDTable(n),
+		n:     n,
 	}
 }
 
@@ -284,45 +303,18 @@ func (r *recentIDs) hash(id string) idHash {
 	return h
 }
 
-// home is the slot where the probe for h starts.
-func (r *recentIDs) home(h idHash) uint64 { return h[0] & r.mask }
-
-// find returns the slot that holds h, or the empty slot that ends its probe.
-func (r *recentIDs) find(h idHash) uint64 {
-	i := r.home(h)
-	for r.slots[i] != h && r.slots[i] != (idHash{}) {
-		i = (i + 1) & r.mask
-	}
-	return i
+func (r *recentIDs) has(h idHash) bool {
+	return r.cur.slots[r.cur.find(h)] == h || r.prev.slots[r.prev.find(h)] == h
 }
-
-func (r *recentIDs) has(h idHash) bool { return r.slots[r.find(h)] == h }
 
 func (r *recentIDs) add(h idHash) {
-	if r.used == len(r.ring) {
-		r.remove(r.ring[r.next])
-	} else {
-		r.used++
+	if r.cur.len == r.n {
+		r.prev, r.cur = r.cur, r.prev
+		clear(r.cur.slots)
+		r.cur.len = 0
 	}
-	r.ring[r.next] = h
-	r.slots[r.find(h)] = h
-	r.next = (r.next + 1) % len(r.ring)
-}
-
-// remove empties h's slot and moves later members of its probe run back
-// into the gap, so that none is cut off from its home slot by it.
-func (r *recentIDs) remove(h idHash) {
-	gap := r.find(h)
-	if r.slots[gap] != h {
-		return
+	if i := r.cur.find(h); r.cur.slots[i] != h {
+		r.cur.slots[i] = h
+		r.cur.len++
 	}
-	for j := (gap + 1) & r.mask; r.slots[j] != (idHash{}); j = (j + 1) & r.mask {
-		// The member at j may fill the gap when its probe passed the gap to
-		// get to j, that is when its home is no nearer to j than the gap is.
-		if (j-r.home(r.slots[j]))&r.mask >= (j-gap)&r.mask {
-			r.slots[gap] = r.slots[j]
-			gap = j
-		}
-	}
-	r.slots[gap] = idHash{}
 }

@@ -348,34 +348,39 @@ func cloneLogs(ld plog.Logs) plog.Logs {
 
 func TestRecentIDsForgetsTheOldest(t *testing.T) {
 	r := newRecentIDs(2)
-	a, b, c := r.hash("a"), r.hash("b"), r.hash("c")
-	r.add(a)
-	r.add(b)
-	r.add(c)
-	assert.False(t, r.has(a))
-	assert.True(t, r.has(b))
-	assert.True(t, r.has(c))
+	a, b, c, d, e := r.hash("a"), r.hash("b"), r.hash("c"), r.hash("d"), r.hash("e")
+	for _, h := range []idHash{a, b, c, d, e} {
+		r.add(h)
+	}
+	assert.False(t, r.has(a), "added 4 ids before the last, more than twice n")
+	assert.False(t, r.has(b))
+	for _, h := range []idHash{c, d, e} {
+		assert.True(t, r.has(h))
+	}
 }
 
-// TestRecentIDsMatchesTheLastNAdded runs the table against a plain list of
-// the last n ids. The ids are crafted to share a few home slots, near the
-// end of the table too, so that probe runs are long, wrap around, and lose
-// members from their middle.
-func TestRecentIDsMatchesTheLastNAdded(t *testing.T) {
+// TestRecentIDsKeepsTheLastNAdded checks the contract against the list of
+// ids added: the last n are found and none older than the last 2n. The ids
+// are crafted to share a few home slots, near the end of the table too, so
+// that probe runs are long and wrap around.
+func TestRecentIDsKeepsTheLastNAdded(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{1, 3, 8, 50} {
 		r := newRecentIDs(n)
+		size := uint64(len(r.cur.slots))
 		var added []idHash
 		for i := range 5000 {
-			h := idHash{(uint64(rnd.IntN(4)) + r.mask - 1) & r.mask, uint64(i + 1)} // homes mask-1, mask, 0, 1
+			h := idHash{(uint64(rnd.IntN(4)) + size - 2) % size, uint64(i + 1)} // homes size-2, size-1, 0, 1
 			r.add(h)
-			added = append(added, h)
-			window := added[max(0, len(added)-n):]
-			for _, w := range window {
-				require.True(t, r.has(w), "n=%d step %d: %v was added among the last %d and is not found", n, i, w, n)
+			if rnd.IntN(10) == 0 {
+				r.add(h) // again: still one id
 			}
-			for _, gone := range added[max(0, len(added)-3*n) : len(added)-len(window)] {
-				require.False(t, r.has(gone), "n=%d step %d: %v is found, %d ids later", n, i, gone, n)
+			added = append(added, h)
+			for _, kept := range added[max(0, len(added)-n):] {
+				require.True(t, r.has(kept), "n=%d step %d: %v was added among the last %d and is not found", n, i, kept, n)
+			}
+			for _, gone := range added[max(0, len(added)-4*n):max(0, len(added)-2*n)] {
+				require.False(t, r.has(gone), "n=%d step %d: %v is found, more than %d ids later", n, i, gone, 2*n)
 			}
 		}
 	}
