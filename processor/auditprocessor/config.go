@@ -126,11 +126,11 @@ type ChainConfig struct {
 	// Storage is a storage extension (e.g. file_storage) that keeps the last
 	// sequence number and hash per stream across restarts.
 	Storage *component.ID `mapstructure:"storage"`
-	// RecentIDs is how many ids of accepted events are remembered at least (up
-	// to twice as many are): an
-	// event that comes again (a client retrying after a timeout, though the
-	// first attempt went through) is dropped instead of being chained twice,
-	// which would leave a gap where the duplicate's number was. 0 turns it off.
+	// RecentIDs is how many ids of accepted events are remembered at least
+	// (up to twice as many are): an event that comes again (a client retrying
+	// after a timeout, though the first attempt went through) is dropped
+	// instead of being chained twice, which would leave a gap where the
+	// duplicate's number was. 0 turns it off.
 	RecentIDs int `mapstructure:"recent_ids"`
 }
 
