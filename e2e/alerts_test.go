@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/auditpipe/auditpipe/semconv"
 )
 
 // alertLine is one notification of the log notifier (alerting/notifier/log.go).
@@ -62,6 +64,7 @@ func TestScriptedAlerts(t *testing.T) {
 	}
 	event("grant-1", "bonus.manual_grant", "success", "bonuses", "player")
 	event("role-1", "role.assign", "success", "employees", "employee")
+	event("role-2", "role.revoke", "success", "employees", "employee")
 	for i := range 5 {
 		event(fmt.Sprintf("profile-%d", i), "player.profile_update", "success", "players", "player")
 	}
@@ -84,10 +87,12 @@ func TestScriptedAlerts(t *testing.T) {
 		t.Fatalf("intake answered %s, accepted %d of %d: %+v", resp.Status, res.Accepted, len(events), res.Results)
 	}
 
+	// The shipped rules: critical_action and role_change alert per event.
 	want := []string{
-		"critical_action/firing/",
+		"critical_action/firing/grant-1",
+		"critical_action/firing/role-1",
 		"failed_logins_from_one_ip/firing/" + attacker,
-		"role_change/firing/",
+		"role_change/firing/role-2",
 	}
 	// Once every event is stored the pipeline has handed them all to the
 	// alert exporter too; the alert lines may trail by its evaluation.
@@ -106,12 +111,14 @@ func TestScriptedAlerts(t *testing.T) {
 	}
 }
 
-// normalise keeps the group only where the scenario fixes it (the attacker's
-// IP); other rules group by rule alone, whatever their key spelling.
+// normalise keeps of the group what the scenario fixes: the attacker's IP,
+// or the event of a per-event alert.
 func normalise(a alertLine, attacker string) string {
 	group := ""
 	if strings.Contains(a.Group, attacker) {
 		group = attacker
+	} else if id, ok := strings.CutPrefix(a.Group, semconv.AttrEventID+"="); ok {
+		group = id
 	}
 	return a.Rule + "/" + a.State + "/" + group
 }

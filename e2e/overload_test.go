@@ -80,7 +80,7 @@ func (c *collector) refusedRecords(t *testing.T) map[string]int {
 func (c *collector) storageBytes(t *testing.T) int64 {
 	t.Helper()
 	var total int64
-	err := filepath.WalkDir(filepath.Join(filepath.Dir(c.config), "storage"), func(_ string, e fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(c.dir, "storage"), func(_ string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
 		}

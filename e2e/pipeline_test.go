@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -27,7 +26,8 @@ type collectorOptions struct {
 // collector is a running otelcol-audit with its endpoints.
 type collector struct {
 	*process
-	config   string
+	args     []string // the command line, kept for restarts
+	dir      string   // the test's state directory
 	grpcAddr string
 	httpAddr string
 	health   string
@@ -35,110 +35,56 @@ type collector struct {
 	env      []string // added to the collector's environment
 }
 
-// writeCollectorConfig writes a config for one test: every port free, state
-// in the test's temp dir, logs as JSON so alert lines can be parsed.
-func writeCollectorConfig(t *testing.T, o collectorOptions) *collector {
+// shippedConfig is the default config otelcol-audit embeds and `make run`
+// uses: the tests run what users run, with its alert rules.
+var shippedConfig = filepath.Join("..", "cmd", "otelcol-audit", "config.yaml")
+
+// newCollector sets up one test's collector: the shipped config, overridden
+// with --set only where a test must: every port free, state in the test's
+// temp dir, logs as JSON so alert lines can be parsed, internal metrics on
+// a free port, and shorter retry and memory-limiter intervals so the fault
+// tests see recoveries within their time limits.
+func newCollector(t *testing.T, o collectorOptions) *collector {
 	t.Helper()
-	dir := t.TempDir()
-	grpcAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	healthAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	metricsPort := freePort(t)
+	addr := func() string { return fmt.Sprintf("127.0.0.1:%d", freePort(t)) }
+	c := &collector{dir: t.TempDir(), grpcAddr: addr(), httpAddr: addr()}
+	healthAddr, metricsPort := addr(), freePort(t)
+	c.health = "http://" + healthAddr
+	c.metrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	limit := o.limitMiB
 	if limit == 0 {
 		limit = 512
 	}
-	cfg := fmt.Sprintf(`
-extensions:
-  health_check:
-    endpoint: %[1]s
-  file_storage:
-    directory: %[2]s
-    create_directory: true
-receivers:
-  audit:
-    protocols:
-      grpc:
-        endpoint: %[3]s
-      http:
-        endpoint: %[4]s
-    validation:
-      mode: reject
-processors:
-  memory_limiter:
-    check_interval: 100ms
-    limit_mib: %[5]d
-    spike_limit_mib: %[6]d
-  audit:
-    chain:
-      enabled: true
-      storage: file_storage
-exporters:
-  audit_elasticsearch:
-    endpoints: [%[7]s]
-    retry_on_failure:
-      initial_interval: 200ms
-      max_interval: 2s
-    sending_queue:
-      storage: file_storage
-  audit_alert:
-    storage: file_storage
-    default_receiver: log
-    rules:
-      - name: critical_action
-        match: 'attributes["audit.severity"] == "critical"'
-        severity: critical
-        summary: '{{.Event.Action}} by {{.Event.ActorID}}'
-      # The processor classifies role.assign as critical (severity high), so
-      # the shipped rule's category test alone would not see it.
-      - name: role_change
-        match: 'attributes["audit.action.category"] == "rights" or event_name == "role.assign"'
-        severity: high
-        summary: '{{.Event.Action}} by {{.Event.ActorID}} on {{.Event.TargetID}}'
-      - name: failed_logins_from_one_ip
-        match: 'event_name == "auth.login" and attributes["audit.action.outcome"] != "success"'
-        kind: threshold
-        threshold: 10
-        window: 5m
-        group_by: [client.address]
-        severity: high
-        summary: '{{.Count}} failed logins from {{.Event.ClientAddress}} in 5m'
-service:
-  telemetry:
-    logs:
-      encoding: json
-      sampling:
-        enabled: false # the alert tests read every "audit alert" line
-    metrics:
-      level: normal
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: %[8]d
-  extensions: [health_check, file_storage]
-  pipelines:
-    logs:
-      receivers: [audit]
-      processors: [memory_limiter, audit]
-      exporters: [audit_elasticsearch, audit_alert]
-`, healthAddr, filepath.Join(dir, "storage"), grpcAddr, httpAddr, limit, limit/4, o.esURL, metricsPort)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c := &collector{config: path, grpcAddr: grpcAddr, httpAddr: httpAddr, health: "http://" + healthAddr,
-		metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)}
 	if o.goMemLimit {
 		c.env = []string{fmt.Sprintf("GOMEMLIMIT=%dMiB", limit)}
+	}
+	c.args = []string{"--config", shippedConfig}
+	for _, kv := range [][2]string{
+		{"extensions::health_check::endpoint", healthAddr},
+		{"extensions::zpages::endpoint", addr()},
+		{"extensions::pprof::endpoint", addr()},
+		{"extensions::file_storage::directory", filepath.Join(c.dir, "storage")},
+		{"receivers::audit::protocols::grpc::endpoint", c.grpcAddr},
+		{"receivers::audit::protocols::http::endpoint", c.httpAddr},
+		{"processors::memory_limiter::check_interval", "100ms"},
+		{"processors::memory_limiter::limit_mib", fmt.Sprint(limit)},
+		{"processors::memory_limiter::spike_limit_mib", fmt.Sprint(limit / 4)},
+		{"exporters::audit_elasticsearch::endpoints", "[" + o.esURL + "]"},
+		{"exporters::audit_elasticsearch::retry_on_failure::initial_interval", "200ms"},
+		{"exporters::audit_elasticsearch::retry_on_failure::max_interval", "2s"},
+		{"service::telemetry::logs::encoding", "json"},
+		{"service::telemetry::metrics::level", "normal"},
+		{"service::telemetry::metrics::readers", fmt.Sprintf(
+			"[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", metricsPort)},
+	} {
+		c.args = append(c.args, "--set", kv[0]+"="+kv[1])
 	}
 	return c
 }
 
 func startCollector(t *testing.T, o collectorOptions) *collector {
 	t.Helper()
-	c := writeCollectorConfig(t, o)
+	c := newCollector(t, o)
 	c.restart(t)
 	return c
 }
@@ -146,7 +92,7 @@ func startCollector(t *testing.T, o collectorOptions) *collector {
 // restart starts the collector (again) on the same config and storage.
 func (c *collector) restart(t *testing.T) {
 	t.Helper()
-	c.process = startEnv(t, "otelcol-audit", c.env, "--config", c.config)
+	c.process = startEnv(t, "otelcol-audit", c.env, c.args...)
 	waitHealthy(t, c.health, c.process)
 }
 

@@ -128,14 +128,14 @@ func startCollector(ctx context.Context, bin, config, dir, esURL string) (*colle
 	health, grpcAddr, httpAddr := addrs[0], addrs[1], addrs[2]
 	args := []string{"--config", config}
 	for key, value := range map[string]string{
-		"extensions.health_check.endpoint":        health,
-		"extensions.zpages.endpoint":              addrs[3],
-		"extensions.pprof.endpoint":               addrs[4],
-		"extensions.file_storage.directory":       filepath.Join(dir, "storage"),
-		"receivers.audit.protocols.grpc.endpoint": grpcAddr,
-		"receivers.audit.protocols.http.endpoint": httpAddr,
-		"exporters.audit_elasticsearch.endpoints": "[" + esURL + "]",
-		"service.telemetry.metrics.level":         "none",
+		"extensions::health_check::endpoint":          health,
+		"extensions::zpages::endpoint":                addrs[3],
+		"extensions::pprof::endpoint":                 addrs[4],
+		"extensions::file_storage::directory":         filepath.Join(dir, "storage"),
+		"receivers::audit::protocols::grpc::endpoint": grpcAddr,
+		"receivers::audit::protocols::http::endpoint": httpAddr,
+		"exporters::audit_elasticsearch::endpoints":   "[" + esURL + "]",
+		"service::telemetry::metrics::level":          "none",
 	} {
 		args = append(args, "--set", key+"="+value)
 	}
