@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/auditpipe/auditpipe/internal/shippedconfig"
 )
 
 // auditIndex is where the exporter's data streams live (logs-audit-<namespace>).
@@ -58,27 +60,18 @@ func newCollector(t *testing.T, o collectorOptions) *collector {
 	if o.goMemLimit {
 		c.env = []string{fmt.Sprintf("GOMEMLIMIT=%dMiB", limit)}
 	}
-	c.args = []string{"--config", shippedConfig}
-	for _, kv := range [][2]string{
-		{"extensions::health_check::endpoint", healthAddr},
-		{"extensions::zpages::endpoint", addr()},
-		{"extensions::pprof::endpoint", addr()},
-		{"extensions::file_storage::directory", filepath.Join(c.dir, "storage")},
-		{"receivers::audit::protocols::grpc::endpoint", c.grpcAddr},
-		{"receivers::audit::protocols::http::endpoint", c.httpAddr},
-		{"processors::memory_limiter::check_interval", "100ms"},
-		{"processors::memory_limiter::limit_mib", fmt.Sprint(limit)},
-		{"processors::memory_limiter::spike_limit_mib", fmt.Sprint(limit / 4)},
-		{"exporters::audit_elasticsearch::endpoints", "[" + o.esURL + "]"},
-		{"exporters::audit_elasticsearch::retry_on_failure::initial_interval", "200ms"},
-		{"exporters::audit_elasticsearch::retry_on_failure::max_interval", "2s"},
-		{"service::telemetry::logs::encoding", "json"},
-		{"service::telemetry::metrics::level", "normal"},
-		{"service::telemetry::metrics::readers", fmt.Sprintf(
-			"[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", metricsPort)},
-	} {
-		c.args = append(c.args, "--set", kv[0]+"="+kv[1])
-	}
+	c.args = shippedconfig.Args(shippedConfig,
+		shippedconfig.Listen{Health: healthAddr, ZPages: addr(), PProf: addr(), GRPC: c.grpcAddr, HTTP: c.httpAddr},
+		filepath.Join(c.dir, "storage"), o.esURL,
+		"processors::memory_limiter::check_interval=100ms",
+		fmt.Sprintf("processors::memory_limiter::limit_mib=%d", limit),
+		fmt.Sprintf("processors::memory_limiter::spike_limit_mib=%d", limit/4),
+		"exporters::audit_elasticsearch::retry_on_failure::initial_interval=200ms",
+		"exporters::audit_elasticsearch::retry_on_failure::max_interval=2s",
+		"service::telemetry::logs::encoding=json",
+		"service::telemetry::metrics::level=normal",
+		fmt.Sprintf("service::telemetry::metrics::readers=[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", metricsPort),
+	)
 	return c
 }
 

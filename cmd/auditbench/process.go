@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/auditpipe/auditpipe/internal/shippedconfig"
 )
 
 // process is a started binary logging to a file in the run's directory.
@@ -126,19 +128,9 @@ func startCollector(ctx context.Context, bin, config, dir, esURL string) (*colle
 		addrs[i] = a
 	}
 	health, grpcAddr, httpAddr := addrs[0], addrs[1], addrs[2]
-	args := []string{"--config", config}
-	for key, value := range map[string]string{
-		"extensions::health_check::endpoint":          health,
-		"extensions::zpages::endpoint":                addrs[3],
-		"extensions::pprof::endpoint":                 addrs[4],
-		"extensions::file_storage::directory":         filepath.Join(dir, "storage"),
-		"receivers::audit::protocols::grpc::endpoint": grpcAddr,
-		"receivers::audit::protocols::http::endpoint": httpAddr,
-		"exporters::audit_elasticsearch::endpoints":   "[" + esURL + "]",
-		"service::telemetry::metrics::level":          "none",
-	} {
-		args = append(args, "--set", key+"="+value)
-	}
+	args := shippedconfig.Args(config,
+		shippedconfig.Listen{Health: health, ZPages: addrs[3], PProf: addrs[4], GRPC: grpcAddr, HTTP: httpAddr},
+		filepath.Join(dir, "storage"), esURL, "service::telemetry::metrics::level=none")
 	p, err := startProcess(dir, filepath.Join(bin, "otelcol-audit"), args...)
 	if err != nil {
 		return nil, err
