@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -195,9 +194,7 @@ type eventNameTests struct {
 	index map[string]int // literal and regex tests by kind and text
 	tests []nameTest
 
-	cache     sync.Map // event name -> nameResults
-	cacheSize int
-	cacheMu   sync.Mutex
+	cache *memo[nameResults] // by event name
 }
 
 // maxNameCache bounds the cache against senders inventing event names;
@@ -205,7 +202,7 @@ type eventNameTests struct {
 const maxNameCache = 8192
 
 func newEventNameTests() *eventNameTests {
-	return &eventNameTests{index: map[string]int{}}
+	return &eventNameTests{index: map[string]int{}, cache: newMemo[nameResults](maxNameCache)}
 }
 
 // add returns the number of a literal or regex test, shared with an
@@ -229,22 +226,16 @@ func (n *eventNameTests) results(name string) nameResults {
 	if len(n.tests) == 0 {
 		return nil
 	}
-	if r, ok := n.cache.Load(name); ok {
-		return r.(nameResults)
-	}
+	return n.cache.get(name, n.test)
+}
+
+func (n *eventNameTests) test(name string) nameResults {
 	r := make(nameResults, (len(n.tests)+63)/64)
 	for i, t := range n.tests {
 		if t.match(name, r) {
 			r[i/64] |= 1 << (i % 64)
 		}
 	}
-	n.cacheMu.Lock()
-	if n.cacheSize < maxNameCache {
-		if _, loaded := n.cache.LoadOrStore(name, r); !loaded {
-			n.cacheSize++
-		}
-	}
-	n.cacheMu.Unlock()
 	return r
 }
 

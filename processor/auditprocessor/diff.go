@@ -2,7 +2,6 @@ package auditprocessor // import "github.com/auditpipe/auditpipe/processor/audit
 
 import (
 	"strconv"
-	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -64,8 +63,6 @@ func looksLikeJSON(s string) bool {
 type differ struct {
 	maxFields int
 	maxBytes  int
-	// walks are *diffWalk, kept so their change lists are reused.
-	walks sync.Pool
 }
 
 // change is one difference; a side where the path is absent is null.
@@ -74,11 +71,32 @@ type change struct {
 	old, new jsonValue
 }
 
-// diff returns the changed paths and the compact diff JSON
-// {"path":[old,new],...}; ok is false when there is nothing to report.
-func (d *differ) diff(oldV, newV changeValue) (fields []string, diffJSON string, ok bool) {
+// writeDiff stores the changed paths of the (already redacted) change values
+// as audit.change.fields and the compact diff {"path":[old,new],...} as
+// audit.change.diff; it writes neither when there is nothing to report.
+func (d *differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue, s *scratch) {
+	w := &s.walk
+	defer w.reset()
+	if !d.walk(w, oldV, newV) {
+		return
+	}
+	truncated := len(w.changes) > d.maxFields
+	changes := w.changes[:min(len(w.changes), d.maxFields)]
+	fields := attrs.PutEmptySlice(semconv.AttrChangeFields)
+	fields.EnsureCapacity(len(changes))
+	for _, c := range changes {
+		fields.AppendEmpty().SetStr(c.path)
+	}
+	s.buf = d.encode(s.buf[:0], changes, truncated)
+	attrs.PutStr(semconv.AttrChangeDiff, string(s.buf))
+}
+
+// walk collects into w the differences between the two values, up to one
+// more than maxFields (which tells whether anything was left out); it
+// reports whether there are any.
+func (d *differ) walk(w *diffWalk, oldV, newV changeValue) bool {
 	if !oldV.present && !newV.present {
-		return nil, "", false
+		return false
 	}
 	// A missing side of an object counts as an empty object, so a create or
 	// delete lists the fields it set or removed; otherwise it is null.
@@ -89,28 +107,9 @@ func (d *differ) diff(oldV, newV changeValue) (fields []string, diffJSON string,
 	if !newV.present {
 		n = jsonValue{kind: missingKind(&o)}
 	}
-	w, _ := d.walks.Get().(*diffWalk)
-	if w == nil {
-		w = &diffWalk{}
-	}
-	defer func() {
-		clear(w.changes) // they point into this event's values
-		w.changes = w.changes[:0]
-		d.walks.Put(w)
-	}()
-	// One more than the limit tells whether anything was left out.
 	w.limit = d.maxFields + 1
 	w.walk("", &o, &n)
-	if len(w.changes) == 0 {
-		return nil, "", false
-	}
-	truncated := len(w.changes) > d.maxFields
-	changes := w.changes[:min(len(w.changes), d.maxFields)]
-	fields = make([]string, len(changes))
-	for i, c := range changes {
-		fields[i] = c.path
-	}
-	return fields, d.encode(changes, truncated), true
+	return len(w.changes) > 0
 }
 
 func missingKind(other *jsonValue) jsonKind {
@@ -120,10 +119,16 @@ func missingKind(other *jsonValue) jsonKind {
 	return jsonNull
 }
 
-// diffWalk collects the differences between two values, up to limit.
+// diffWalk collects the differences between two values, up to limit. Its
+// change list is reused from record to record.
 type diffWalk struct {
 	changes []change
 	limit   int
+}
+
+func (w *diffWalk) reset() {
+	clear(w.changes) // they point into this record's values
+	w.changes = w.changes[:0]
 }
 
 // walk reports every difference between a and b under path (nil: absent);
@@ -241,13 +246,12 @@ func scalarEqual(a, b *jsonValue) bool {
 	return errA == nil && errB == nil && af == bf
 }
 
-// encode writes {"path":[old,new],...} while it fits maxBytes and adds
+// encode appends {"path":[old,new],...} to buf while it fits maxBytes, and
 // "$truncated":true when changes were left out by either limit.
-func (d *differ) encode(changes []change, truncated bool) string {
+func (d *differ) encode(buf []byte, changes []change, truncated bool) []byte {
 	// Keep room for the truncation marker and the closing brace.
 	budget := d.maxBytes - len(`,"`+truncatedKey+`":true}`)
-	buf := make([]byte, 1, 256)
-	buf[0] = '{'
+	buf = append(buf, '{')
 	written := 0
 	for _, c := range changes {
 		entryStart := len(buf)
@@ -273,20 +277,5 @@ func (d *differ) encode(changes []change, truncated bool) string {
 		}
 		buf = append(buf, `"`+truncatedKey+`":true`...)
 	}
-	buf = append(buf, '}')
-	return string(buf)
-}
-
-// writeDiff stores the diff of the (already redacted) change values.
-func (d *differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue) {
-	fields, diffJSON, ok := d.diff(oldV, newV)
-	if !ok {
-		return
-	}
-	s := attrs.PutEmptySlice(semconv.AttrChangeFields)
-	s.EnsureCapacity(len(fields))
-	for _, f := range fields {
-		s.AppendEmpty().SetStr(f)
-	}
-	attrs.PutStr(semconv.AttrChangeDiff, diffJSON)
+	return append(buf, '}')
 }

@@ -21,6 +21,19 @@ func changeOf(t *testing.T, text string, present bool) changeValue {
 	return readChange(m, "v", &jsonParser{})
 }
 
+// diffOf runs writeDiff and reads back what it wrote.
+func diffOf(d *differ, oldV, newV changeValue) (fields []string, diff string, ok bool) {
+	attrs := pcommon.NewMap()
+	d.writeDiff(attrs, oldV, newV, &scratch{})
+	if v, found := attrs.Get(semconv.AttrChangeFields); found {
+		for _, f := range v.Slice().All() {
+			fields = append(fields, f.Str())
+		}
+	}
+	v, ok := attrs.Get(semconv.AttrChangeDiff)
+	return fields, v.Str(), ok
+}
+
 func TestDiff(t *testing.T) {
 	d := &differ{maxFields: 64, maxBytes: 8192}
 	for _, tc := range []struct {
@@ -61,7 +74,7 @@ func TestDiff(t *testing.T) {
 		{name: "both absent", oldAbsent: true, newAbsent: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fields, diff, ok := d.diff(changeOf(t, tc.old, !tc.oldAbsent), changeOf(t, tc.new, !tc.newAbsent))
+			fields, diff, ok := diffOf(d, changeOf(t, tc.old, !tc.oldAbsent), changeOf(t, tc.new, !tc.newAbsent))
 			assert.Equal(t, tc.wantFields != nil, ok)
 			assert.Equal(t, tc.wantFields, fields)
 			if tc.wantDiff != "" {
@@ -88,7 +101,7 @@ func TestDiffIsBounded(t *testing.T) {
 	n.WriteString("}")
 
 	d := &differ{maxFields: 10, maxBytes: 300}
-	fields, diff, ok := d.diff(changeOf(t, o.String(), true), changeOf(t, n.String(), true))
+	fields, diff, ok := diffOf(d, changeOf(t, o.String(), true), changeOf(t, n.String(), true))
 	require.True(t, ok)
 	assert.Len(t, fields, 10)
 	assert.LessOrEqual(t, len(diff), 300)
@@ -103,7 +116,7 @@ func TestWriteDiffSetsAttributes(t *testing.T) {
 		semconv.AttrChangeOld, `{"balance":120.5}`, semconv.AttrChangeNew, `{"balance":620.5}`)
 	attrs := lr.Attributes()
 	(&differ{maxFields: 64, maxBytes: 8192}).writeDiff(attrs,
-		readChange(attrs, semconv.AttrChangeOld, &jsonParser{}), readChange(attrs, semconv.AttrChangeNew, &jsonParser{}))
+		readChange(attrs, semconv.AttrChangeOld, &jsonParser{}), readChange(attrs, semconv.AttrChangeNew, &jsonParser{}), &scratch{})
 	assert.Equal(t, []string{"balance"}, attrList(lr, semconv.AttrChangeFields))
 	assert.Equal(t, `{"balance":[120.5,620.5]}`, attr(lr, semconv.AttrChangeDiff))
 }

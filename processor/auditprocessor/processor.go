@@ -36,8 +36,8 @@ type auditProcessor struct {
 	redact   *redactor // nil when disabled
 	diff     *differ   // nil when disabled
 	chain    *chainer  // nil when disabled
-	// parsers are jsonParsers, kept so their memory is reused.
-	parsers sync.Pool
+	// scratches are *scratch, kept so their memory is reused.
+	scratches sync.Pool
 
 	classified, redacted, dropped, chained, resent metric.Int64Counter
 }
@@ -133,6 +133,10 @@ func (p *auditProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 		}
 	}
 	var classified, redacted int
+	s, _ := p.scratches.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
@@ -142,10 +146,12 @@ func (p *auditProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 				if p.classify.classify(ctx, rl, sl, lr) {
 					classified++
 				}
-				redacted += p.processChange(lr)
+				redacted += p.processChange(lr, s)
 			}
 		}
 	}
+	s.parser.reset() // drop the references into this batch
+	p.scratches.Put(s)
 	p.classified.Add(ctx, int64(classified))
 	if redacted > 0 {
 		p.redacted.Add(ctx, int64(redacted))
@@ -176,20 +182,15 @@ func (p *auditProcessor) settlingChain(next consumer.Logs) (consumer.Logs, error
 // processChange redacts the record and computes the diff of the redacted
 // old/new values, so that the diff never carries a secret. It returns the
 // number of values redacted.
-func (p *auditProcessor) processChange(lr plog.LogRecord) int {
+func (p *auditProcessor) processChange(lr plog.LogRecord, s *scratch) int {
 	if p.redact == nil && p.diff == nil {
 		return 0
 	}
 	attrs := lr.Attributes()
-	parser, _ := p.parsers.Get().(*jsonParser)
-	if parser == nil {
-		parser = &jsonParser{}
-	}
-	parser.reset()
-	// The parsed values live in the parser's memory until it is put back.
-	defer p.parsers.Put(parser)
-	oldV := readChange(attrs, semconv.AttrChangeOld, parser)
-	newV := readChange(attrs, semconv.AttrChangeNew, parser)
+	// The parsed values live in the parser's memory until its next reset.
+	s.parser.reset()
+	oldV := readChange(attrs, semconv.AttrChangeOld, &s.parser)
+	newV := readChange(attrs, semconv.AttrChangeNew, &s.parser)
 	var rd redaction
 	if p.redact != nil {
 		p.redact.redactAttributes(attrs, &rd)
@@ -208,9 +209,16 @@ func (p *auditProcessor) processChange(lr plog.LogRecord) int {
 		}
 	}
 	if p.diff != nil {
-		p.diff.writeDiff(attrs, oldV, newV)
+		p.diff.writeDiff(attrs, oldV, newV, s)
 	}
 	return rd.count
+}
+
+// scratch is the memory that processing reuses from record to record.
+type scratch struct {
+	parser jsonParser
+	walk   diffWalk
+	buf    []byte
 }
 
 func (p *auditProcessor) dropMatching(ctx context.Context, ld plog.Logs) int {

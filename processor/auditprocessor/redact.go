@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -79,9 +79,11 @@ func builtinRedactionRules() []redactRule {
 				if f.upper > 0 && (strings.Contains(s, "AKIA") || strings.Contains(s, "AIza")) {
 					return true
 				}
-				// Every other form has a '_' or '-' after its prefix.
-				return f.has(classUnderscoreOrDash) && (strings.Contains(s, "_live_") || strings.Contains(s, "_test_") ||
-					hasGitHubTokenPrefix(s) || strings.Contains(s, "xox") || strings.Contains(s, "glpat-"))
+				// Every other form has a '_' or a '-' after its prefix.
+				if f.has(classUnderscore) && (strings.Contains(s, "_live_") || strings.Contains(s, "_test_") || hasGitHubTokenPrefix(s)) {
+					return true
+				}
+				return f.has(classDash) && (strings.Contains(s, "xox") || strings.Contains(s, "glpat-"))
 			},
 		}},
 		{name: "private_key", action: ActionDrop, det: &detector{
@@ -93,8 +95,10 @@ func builtinRedactionRules() []redactRule {
 			worthScanning: func(s string, _ textFeatures) bool { return strings.Contains(s, "eyJ") },
 		}},
 		{name: "bearer", action: ActionDrop, det: &detector{
-			re:            regexp.MustCompile(`(?i)\b(?:bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}`),
-			worthScanning: func(_ string, f textFeatures) bool { return f.authScheme },
+			re: regexp.MustCompile(`(?i)\b(?:bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}`),
+			worthScanning: func(_ string, f textFeatures) bool {
+				return f.authScheme || (f.has(classNonASCII) && f.has(classSpace))
+			},
 		}},
 		{name: "secret_assignment", action: ActionDrop, det: &detector{
 			// password=..., "api_key": "..." and the like inside free text.
@@ -103,7 +107,7 @@ func builtinRedactionRules() []redactRule {
 			// too is the safe side of the trade.
 			re: regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"']+`),
 			worthScanning: func(s string, f textFeatures) bool {
-				return f.has(classAssign) && (containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
+				return f.has(classAssign) && (f.has(classNonASCII) || containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
 					containsFold(s, "token") || containsFold(s, "key"))
 			},
 		}},
@@ -111,7 +115,7 @@ func builtinRedactionRules() []redactRule {
 			"card_number", "cardnumber", "card_no", "pan", "credit_card", "cc_number", "ccnum"),
 			det: &detector{
 				re:            regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`),
-				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 13 },
+				worthScanning: func(s string, f textFeatures) bool { return f.digits >= 13 && hasCardRun(s) },
 				valid:         isPaymentCard,
 			}},
 		{name: "iban", action: ActionMask, keys: normaliseKeys("iban", "bank_account", "account_number"),
@@ -148,7 +152,7 @@ func (f textFeatures) has(c byteClass) bool { return f.marks&c != 0 }
 
 // byteClass marks the bytes the detectors' prefilters look for; letters other
 // than A-Z have none, so most bytes of a text cost one table load.
-type byteClass uint8
+type byteClass uint16
 
 const (
 	classDigit byteClass = 1 << iota
@@ -158,7 +162,9 @@ const (
 	classParen
 	classAssign // = or :
 	classSpace
-	classUnderscoreOrDash
+	classUnderscore
+	classDash
+	classNonASCII
 )
 
 var byteClasses = func() (t [256]byteClass) {
@@ -169,8 +175,14 @@ var byteClasses = func() (t [256]byteClass) {
 		t[c] = classUpper
 	}
 	t['@'], t['+'], t['('] = classAt, classPlus, classParen
-	t['='], t[':'], t[' '] = classAssign, classAssign, classSpace
-	t['_'], t['-'] = classUnderscoreOrDash, classUnderscoreOrDash
+	t['='], t[':'] = classAssign, classAssign
+	for _, c := range "\t\n\f\r " { // the regexes' \s
+		t[c] = classSpace
+	}
+	t['_'], t['-'] = classUnderscore, classDash
+	for c := utf8.RuneSelf; c < len(t); c++ {
+		t[c] = classNonASCII
+	}
 	return t
 }()
 
@@ -188,15 +200,41 @@ func featuresOf(s string) textFeatures {
 		case classUpper:
 			f.upper++
 		case classSpace:
-			// "Bearer x", "Basic x", "Digest x": the word before a space,
+			// "Bearer x", "Basic x", "Digest x": the word before whitespace,
 			// tested only after its last letter.
-			if i >= 5 && strings.IndexByte("rRcCtT", s[i-1]) >= 0 &&
-				(hasFoldSuffix(s[:i], "bearer") || hasFoldSuffix(s[:i], "basic") || hasFoldSuffix(s[:i], "digest")) {
-				f.authScheme = true
+			switch s[max(i-1, 0)] | 0x20 {
+			case 'r':
+				f.authScheme = f.authScheme || hasFoldSuffix(s[:i], "bearer")
+			case 'c':
+				f.authScheme = f.authScheme || hasFoldSuffix(s[:i], "basic")
+			case 't':
+				f.authScheme = f.authScheme || hasFoldSuffix(s[:i], "digest")
 			}
 		}
 	}
 	return f
+}
+
+// hasCardRun looks for what the payment card pattern needs: 13 digits or
+// more in a row, single spaces or dashes allowed between them. Texts with
+// that many digits in all (order ids and timestamps in one value) seldom
+// have such a run, and the regex costs far more than this scan.
+func hasCardRun(s string) bool {
+	run, separated := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			if run++; run == 13 {
+				return true
+			}
+			separated = false
+		case (c == ' ' || c == '-') && run > 0 && !separated:
+			separated = true
+		default:
+			run, separated = 0, false
+		}
+	}
+	return false
 }
 
 // hasGitHubTokenPrefix looks for gh[pousr]_ (a bare "gh" is in too many
@@ -229,7 +267,7 @@ func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
 
 func containsFold(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if s[i]|0x20 == sub[0] && hasFoldPrefix(s[i:], sub) {
 			return true
 		}
 	}
@@ -237,7 +275,22 @@ func containsFold(s, sub string) bool {
 }
 
 func hasFoldSuffix(s, suffix string) bool {
-	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+	return len(s) >= len(suffix) && hasFoldPrefix(s[len(s)-len(suffix):], suffix)
+}
+
+// hasFoldPrefix compares ASCII letters regardless of case; prefix is lower
+// case. The prefilters that use it also let through every text with
+// non-ASCII bytes, which (?i) regexes may match by Unicode folding (ſ is s).
+func hasFoldPrefix(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if s[i]|0x20 != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // redactor applies the redaction rules. It is safe for concurrent use.
@@ -245,11 +298,8 @@ type redactor struct {
 	keyRules   []*redactRule
 	valueRules []*redactRule
 	hashKey    []byte
-	// keyCache remembers which rule (or none) a key name matches; key names
-	// repeat across events, so matching runs once per name.
-	keyCache     sync.Map
-	keyCacheSize int
-	keyCacheMu   sync.Mutex
+	// keyMatches remembers which rule (or none) each key name matches.
+	keyMatches *memo[*redactRule]
 }
 
 const maxKeyCache = 8192
@@ -293,7 +343,7 @@ func newRedactor(cfg RedactionConfig) (*redactor, error) {
 		seen[rc.Name] = true
 		rules = append(rules, r)
 	}
-	red := &redactor{hashKey: []byte(cfg.HashKey)}
+	red := &redactor{hashKey: []byte(cfg.HashKey), keyMatches: newMemo[*redactRule](maxKeyCache)}
 	for i := range rules {
 		r := &rules[i]
 		if r.action == ActionHash && len(red.hashKey) == 0 {
@@ -382,17 +432,7 @@ func keyWords(key string) []string {
 // shipping); keys of five letters or more also match inside a word
 // (password matches newpassword).
 func (red *redactor) keyRule(key string) *redactRule {
-	if r, ok := red.keyCache.Load(key); ok {
-		return r.(*redactRule)
-	}
-	r := red.matchKey(key)
-	red.keyCacheMu.Lock()
-	if red.keyCacheSize < maxKeyCache {
-		red.keyCacheSize++
-		red.keyCache.Store(key, r)
-	}
-	red.keyCacheMu.Unlock()
-	return r
+	return red.keyMatches.get(key, red.matchKey)
 }
 
 func (red *redactor) matchKey(key string) *redactRule {

@@ -33,7 +33,7 @@ func redactRecord(t *testing.T, red *redactor, lr plog.LogRecord) redaction {
 	t.Helper()
 	p := &auditProcessor{redact: red}
 	var rd redaction
-	rd.count = p.processChange(lr)
+	rd.count = p.processChange(lr, &scratch{})
 	return rd
 }
 
@@ -181,7 +181,8 @@ func secretCorpus() []secret {
 	}
 	for i := 0; i < 10; i++ {
 		tok := randomFrom(rng, alnum, 40)
-		out = append(out, secret{kind: "bearer", value: "Bearer " + tok, core: []string{tok}})
+		sep := []string{" ", "\t", "  "}[i%3] // what a header parser may leave
+		out = append(out, secret{kind: "bearer", value: "Bearer" + sep + tok, core: []string{tok}})
 	}
 	for i := 0; i < 4; i++ {
 		creds := base64.StdEncoding.EncodeToString([]byte("svc-export:" + randomFrom(rng, alnum, 16)))
@@ -427,4 +428,61 @@ func TestRedactionSkipsNonStringValuesUnderSecretKeysSafely(t *testing.T) {
 	assert.NotContains(t, got, "pin")
 	assert.Equal(t, "************1111", got["order"])
 	_ = pcommon.NewMap
+}
+
+// TestPrefiltersAcceptEveryMatch: a prefilter that turned away a text its
+// detector would redact would let a secret through. Every detector's
+// prefilter must accept the corpus and random texts made of the pieces the
+// patterns look for, wherever the detector finds a valid match.
+func TestPrefiltersAcceptEveryMatch(t *testing.T) {
+	var texts []string
+	for _, s := range secretCorpus() {
+		texts = append(texts, s.value, "note: "+s.value+" (ticket 1700000000123)")
+	}
+	pieces := []string{"sk_live_", "rk_test_", "AKIA", "ghp_", "xoxb-", "AIza", "glpat-", "-----BEGIN RSA PRIVATE KEY-----",
+		"-----END RSA PRIVATE KEY-----", "eyJ", ".", "Bearer ", "basic\t", "Digest ", "password=", "api-key: ", "token\":\"",
+		"4111 1111 1111 1111", "5500-0000-0000-0004", "4", "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432",
+		"a.b@example.com", "@", "+44 20 7946 0958", "(555) 123-4567", "+", "(", ")", "-", "_", " ", ":", "=", "\"", "'",
+		// (?i) also matches by Unicode folding: ſ is s, K (Kelvin) is k.
+		"baſic ", "BEARER\n", "to\u212aen=", "ſecret: ", "Müller "}
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 30000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(10) {
+			if rng.IntN(3) == 0 {
+				for range 1 + rng.IntN(40) {
+					b.WriteByte(alnum[rng.IntN(len(alnum))])
+				}
+			} else {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+		}
+		texts = append(texts, b.String())
+	}
+	checked := map[string]int{}
+	for _, r := range builtinRedactionRules() {
+		if r.det == nil {
+			continue
+		}
+		for _, s := range texts {
+			if !detectorRedacts(r.det, s) {
+				continue
+			}
+			checked[r.name]++
+			if !r.det.worthScanning(s, featuresOf(s)) {
+				t.Errorf("%s: the prefilter turns away %q, which the detector redacts", r.name, s)
+			}
+		}
+		assert.Positive(t, checked[r.name], "%s: no text exercised the detector", r.name)
+	}
+}
+
+func detectorRedacts(d *detector, s string) bool {
+	for _, loc := range d.re.FindAllStringIndex(s, -1) {
+		if d.valid == nil || d.valid(s[loc[0]:loc[1]]) {
+			return true
+		}
+	}
+	return false
 }
