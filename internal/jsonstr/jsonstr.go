@@ -34,10 +34,6 @@ func Append(dst []byte, s string) []byte {
 			break
 		}
 		c := s[i]
-		if plain[c] {
-			i++
-			continue
-		}
 		dst = append(dst, s[start:i]...)
 		if c == '"' || c == '\\' {
 			// The byte itself starts the next run: quotes are the usual
@@ -86,10 +82,10 @@ const (
 
 // plainPrefix returns how many bytes at the start of s need no escaping,
 // testing eight at a time (strings are mostly plain ASCII, and this is the
-// chain hash's inner loop); it may stop short of the first byte to escape
-// within the last seven. A byte is flagged when it is below 0x20, is '"' or
-// '\\', or has its high bit set. The subtractions borrow only out of a
-// flagged byte, so the lowest flag is a true one.
+// chain hash's inner loop) and the last few one by one. A byte is flagged
+// when it is below 0x20, is '"' or '\\', or has its high bit set. The
+// subtractions borrow only out of a flagged byte, so the lowest flag is a
+// true one.
 func plainPrefix(s string) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
@@ -100,6 +96,9 @@ func plainPrefix(s string) int {
 		if flags := (below | quote | backslash | x) & highs; flags != 0 {
 			return i + bits.TrailingZeros64(flags)/8
 		}
+	}
+	for i < len(s) && plain[s[i]] {
+		i++
 	}
 	return i
 }

@@ -83,9 +83,9 @@ func BenchmarkAppend(b *testing.B) {
 
 func TestPlainPrefixCountsTheBytesBeforeTheFirstToEscape(t *testing.T) {
 	for s, want := range map[string]int{
-		"": 0, "abc": 0, "abcdefgh": 8, "abcdefghij": 8, "abc\"defg": 3, "\\bcdefgh": 0,
+		"": 0, "abc": 3, "ab\"": 2, "abcdefgh": 8, "abcdefghij": 10, "abc\"defg": 3, "\\bcdefgh": 0,
 		"abcdefg\n": 7, "ab\x00cdefg": 2, "abcdé fg": 4, "\x1f\x7f~ !#[]": 0,
-		"\x7f~ !#[]{": 8, "abcdefgh\"ijklmnop": 8, "abcdefghijklmn\"p": 14,
+		"\x7f~ !#[]{": 8, "abcdefgh\"ijklmnop": 8, "abcdefghijklmn\"p": 14, "abcdefghij\\": 10,
 	} {
 		if got := plainPrefix(s); got != want {
 			t.Errorf("plainPrefix(%q) = %d, want %d", s, got, want)
