@@ -46,8 +46,12 @@ func notRedacted(key string) bool {
 // detector finds sensitive values inside text.
 type detector struct {
 	re *regexp.Regexp
-	// worthScanning is a cheap test that rules out most texts before the
-	// regex runs (regexes are the processor's main per-event cost).
+	// requires are byte classes a text must all have for the regex to
+	// match; tested inline, it spares most texts the call to worthScanning.
+	requires byteClass
+	// worthScanning, when set, is a further cheap test that rules out most
+	// texts before the regex runs (regexes are the processor's main
+	// per-event cost).
 	worthScanning func(s string, f textFeatures) bool
 	// valid confirms a regex match (checksums); nil accepts every match.
 	valid func(match string) bool
@@ -59,6 +63,12 @@ type redactRule struct {
 	// keys are normalised key names (lower case, no separators).
 	keys []string
 	det  *detector
+}
+
+// mayMatch tells whether the regex is worth running on s, whose features
+// are f.
+func (d *detector) mayMatch(s string, f textFeatures) bool {
+	return f.marks&d.requires == d.requires && (d.worthScanning == nil || d.worthScanning(s, f))
 }
 
 // builtinRedactionRules returns the default rules, in evaluation order:
@@ -88,16 +98,19 @@ func builtinRedactionRules() []redactRule {
 		}},
 		{name: "private_key", action: ActionDrop, det: &detector{
 			re:            regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
+			requires:      classUpper | classSpace,
 			worthScanning: func(s string, _ textFeatures) bool { return strings.Contains(s, "PRIVATE KEY") },
 		}},
 		{name: "jwt", action: ActionDrop, det: &detector{
 			re:            regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),
+			requires:      classUpper,
 			worthScanning: func(s string, _ textFeatures) bool { return strings.Contains(s, "eyJ") },
 		}},
 		{name: "bearer", action: ActionDrop, det: &detector{
-			re: regexp.MustCompile(`(?i)\b(?:bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}`),
+			re:       regexp.MustCompile(`(?i)\b(?:bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}`),
+			requires: classSpace,
 			worthScanning: func(_ string, f textFeatures) bool {
-				return f.authScheme || (f.has(classNonASCII) && f.has(classSpace))
+				return f.authScheme || f.has(classNonASCII)
 			},
 		}},
 		{name: "secret_assignment", action: ActionDrop, det: &detector{
@@ -105,35 +118,39 @@ func builtinRedactionRules() []redactRule {
 			// The value runs to the next space or quote: passwords hold
 			// & , ; and the like, and redacting a trailing query parameter
 			// too is the safe side of the trade.
-			re: regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"']+`),
+			re:       regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|client_secret|token|access_token|api[_-]?key)["']?\s*[=:]\s*["']?[^\s"']+`),
+			requires: classAssign,
 			worthScanning: func(s string, f textFeatures) bool {
-				return f.has(classAssign) && (f.has(classNonASCII) || containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
-					containsFold(s, "token") || containsFold(s, "key"))
+				return f.has(classNonASCII) || containsFold(s, "pass") || containsFold(s, "pwd") || containsFold(s, "secret") ||
+					containsFold(s, "token") || containsFold(s, "key")
 			},
 		}},
 		{name: "payment_card", action: ActionMask, keys: normaliseKeys(
 			"card_number", "cardnumber", "card_no", "pan", "credit_card", "cc_number", "ccnum"),
 			det: &detector{
 				re:            regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`),
+				requires:      classDigit,
 				worthScanning: func(s string, f textFeatures) bool { return f.digits >= 13 && hasCardRun(s) },
 				valid:         isPaymentCard,
 			}},
 		{name: "iban", action: ActionMask, keys: normaliseKeys("iban", "bank_account", "account_number"),
 			det: &detector{
 				re:            regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b`),
+				requires:      classDigit | classUpper,
 				worthScanning: func(s string, f textFeatures) bool { return f.digits >= 4 && f.upper >= 2 && hasIBANStart(s) },
 				valid:         isIBAN,
 			}},
 		{name: "email", action: ActionMask, keys: normaliseKeys("email", "email_address", "e_mail"),
 			det: &detector{
-				re:            regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),
-				worthScanning: func(_ string, f textFeatures) bool { return f.has(classAt) },
+				re:       regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),
+				requires: classAt,
 			}},
 		{name: "phone", action: ActionMask, keys: normaliseKeys("phone", "phone_number", "msisdn", "mobile_phone", "telephone"),
 			det: &detector{
 				// International numbers only (leading +) and the (555) 123-4567
 				// form: bare digit runs are order ids far more often than phones.
 				re:            regexp.MustCompile(`\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,4}\)?){2,6}|\(\d{3}\) ?\d{3}-\d{4}\b`),
+				requires:      classDigit,
 				worthScanning: func(_ string, f textFeatures) bool { return f.digits >= 8 && f.has(classPlus|classParen) },
 				valid:         isPhone,
 			}},
@@ -514,7 +531,7 @@ func (red *redactor) redactText(s, attr, path string, rd *redaction) string {
 	}
 	f := featuresOf(s)
 	for _, r := range red.valueRules {
-		if !r.det.worthScanning(s, f) {
+		if !r.det.mayMatch(s, f) {
 			continue
 		}
 		s = red.replaceMatches(s, r, attr, path, rd)

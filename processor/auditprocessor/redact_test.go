@@ -470,7 +470,7 @@ func TestPrefiltersAcceptEveryMatch(t *testing.T) {
 				continue
 			}
 			checked[r.name]++
-			if !r.det.worthScanning(s, featuresOf(s)) {
+			if !r.det.mayMatch(s, featuresOf(s)) {
 				t.Errorf("%s: the prefilter turns away %q, which the detector redacts", r.name, s)
 			}
 		}
