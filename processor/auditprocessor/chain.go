@@ -153,7 +153,8 @@ func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				stream := c.streamOf(lr)
+				ev.ReadLogRecord(rl.Resource(), lr)
+				stream := c.streamOf(lr, &ev)
 				st, ok := heads[stream]
 				if !ok {
 					var err error
@@ -163,12 +164,13 @@ func (c *chainer) link(ctx context.Context, ld plog.Logs) (int, error) {
 					undo[stream] = st
 				}
 				st.Seq++
+				// The event as it will be once the chain attributes are set;
+				// its canonical form leaves out any hash the record carries.
+				ev.ChainStream, ev.ChainSeq = stream, st.Seq
+				hash := c.hasher.Hash(st.Hash, &ev)
 				attrs := lr.Attributes()
 				attrs.PutStr(semconv.AttrChainStream, stream)
 				attrs.PutInt(semconv.AttrChainSeq, st.Seq)
-				// The canonical form leaves out any hash the record carries.
-				ev.ReadLogRecord(rl.Resource(), lr)
-				hash := c.hasher.Hash(st.Hash, &ev)
 				attrs.PutStr(semconv.AttrChainHash, hash)
 				st.Hash = hash
 				heads[stream] = st
@@ -207,13 +209,20 @@ func (c *chainer) settle(ctx context.Context, consumed error) error {
 	return nil
 }
 
-func (c *chainer) streamOf(lr plog.LogRecord) string {
-	if v, ok := lr.Attributes().Get(c.streamKey); ok {
-		if s := v.AsString(); s != "" {
-			return s
+// streamOf returns the stream of lr, which ev was read from. The stream key
+// is usually audit.tenant, which ev already holds.
+func (c *chainer) streamOf(lr plog.LogRecord, ev *semconv.Event) string {
+	s := ev.Tenant
+	if c.streamKey != semconv.AttrTenant {
+		s = ""
+		if v, ok := lr.Attributes().Get(c.streamKey); ok {
+			s = v.AsString()
 		}
 	}
-	return defaultStream
+	if s == "" {
+		return defaultStream
+	}
+	return s
 }
 
 func (c *chainer) persist(ctx context.Context, heads map[string]chainState) error {

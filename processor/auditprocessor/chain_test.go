@@ -111,6 +111,26 @@ func chainConfig() *Config {
 	return cfg
 }
 
+func TestChainStreamsByAnyKey(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Chain.StreamKey = "brand"
+	p := startProcessor(t, cfg, componenttest.NewNopHost())
+	ld := batch("t1", "t1", "t2")
+	brands := []any{"eu", 7, nil}
+	i := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		lr := rl.ScopeLogs().At(0).LogRecords().At(0)
+		if brands[i] != nil {
+			require.NoError(t, lr.Attributes().PutEmpty("brand").FromRaw(brands[i]))
+		}
+		i++
+	}
+	require.NoError(t, p.ConsumeLogs(context.Background(), ld))
+	all := events(p.sink)
+	assert.Equal(t, map[string][]int64{"eu": {1}, "7": {1}, "default": {1}}, seqsByStream(all))
+	assert.True(t, chain.Verify(all).OK())
+}
+
 func TestChainRestartContinuesFromStorage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
