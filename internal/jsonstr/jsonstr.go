@@ -9,6 +9,7 @@ package jsonstr // import "github.com/auditpipe/auditpipe/internal/jsonstr"
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -23,10 +24,42 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-// Append appends s as a JSON string to dst. Runs that need no escaping are
-// copied whole.
+// Append appends s as a JSON string to dst.
 func Append(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	if n := plainPrefix(s); n < len(s) && (s[n] == '"' || s[n] == '\\') {
+		dst = appendQuoted(append(dst, s[:n]...), s[n:])
+	} else {
+		dst = appendRuns(dst, s)
+	}
+	return append(dst, '"')
+}
+
+// appendQuoted writes s, which starts with a quote or a backslash, byte by
+// byte into room for every one of them doubled. A string with one quote is
+// usually a JSON text with a quote every few bytes, where copying the runs
+// between them cost more than this loop. It hands the rest of s to
+// appendRuns at the first byte that needs more than a backslash.
+func appendQuoted(dst []byte, s string) []byte {
+	n := len(dst)
+	buf := slices.Grow(dst, 2*len(s))[:n+2*len(s)]
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case plain[c]:
+			buf[n] = c
+			n++
+		case c == '"' || c == '\\':
+			buf[n], buf[n+1] = '\\', c
+			n += 2
+		default:
+			return appendRuns(buf[:n], s[i:])
+		}
+	}
+	return buf[:n]
+}
+
+// appendRuns writes s escaped, copying the runs that need no escaping whole.
+func appendRuns(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		i += plainPrefix(s[i:])
@@ -71,8 +104,7 @@ func Append(dst []byte, s string) []byte {
 		i++
 		start = i
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 const (

@@ -17,6 +17,11 @@ func TestAppendWritesTheRFC8785Form(t *testing.T) {
 		"é 漢 😀 \u2028\u2029": "\"é 漢 😀 \u2028\u2029\"",
 		"bad \xff\xfe end":   "\"bad \ufffd\ufffd end\"",
 		"cut \xe2\x82":       "\"cut \ufffd\ufffd\"",
+		// A JSON text, and the bytes after its first quote that need more
+		// than a backslash.
+		`{"a":"b\\c"}`:   `"{\"a\":\"b\\\\c\"}"`,
+		"{\"a\":\"\n\"}": `"{\"a\":\"\n\"}"`,
+		"\"é\"\xff\"":    "\"\\\"é\\\"\ufffd\\\"\"",
 	} {
 		if got := string(Append(nil, s)); got != want {
 			t.Errorf("Append(%q) = %s, want %s", s, got, want)
