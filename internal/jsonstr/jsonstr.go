@@ -26,11 +26,14 @@ var plain = func() (t [256]bool) {
 
 // Append appends s as a JSON string to dst.
 func Append(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	if n := plainPrefix(s); n < len(s) && (s[n] == '"' || s[n] == '\\') {
-		dst = appendQuoted(append(dst, s[:n]...), s[n:])
-	} else {
-		dst = appendRuns(dst, s)
+	n := plainPrefix(s)
+	dst = append(append(dst, '"'), s[:n]...)
+	switch {
+	case n == len(s):
+	case s[n] == '"' || s[n] == '\\':
+		dst = appendQuoted(dst, s[n:])
+	default:
+		dst = appendRuns(dst, s[n:])
 	}
 	return append(dst, '"')
 }
