@@ -201,6 +201,18 @@ func sortMembers(ms []jsonMember) []jsonMember {
 	} else {
 		slices.SortStableFunc(ms, func(a, b jsonMember) int { return cmp.Compare(a.key, b.key) })
 	}
+	for i := 1; i < len(ms); i++ {
+		if ms[i].key == ms[i-1].key {
+			return lastOfEachKey(ms)
+		}
+	}
+	return ms
+}
+
+// lastOfEachKey drops all but the last of adjacent members with one key.
+// Only objects with a repeated key get here: rewriting every member costs
+// a write barrier per pointer while the GC marks.
+func lastOfEachKey(ms []jsonMember) []jsonMember {
 	out := ms[:0]
 	for i, m := range ms {
 		if i+1 < len(ms) && ms[i+1].key == m.key {
