@@ -488,11 +488,10 @@ type redaction struct {
 }
 
 func (rd *redaction) record(attr, path, rule string) {
-	entry := attr
+	entry := attr + ":" + rule
 	if path != "" {
-		entry += ":" + path
+		entry = attr + ":" + path + ":" + rule
 	}
-	entry += ":" + rule
 	rd.count++
 	if !slices.Contains(rd.fields, entry) {
 		rd.fields = append(rd.fields, entry)
