@@ -43,7 +43,7 @@ type compiledRule struct {
 	fast fastCondition
 	cond *ottl.Condition[*ottllog.TransformContext]
 	// gate is fast's nameGate (-1 for none): most rules fail on the event
-	// name alone, and are skipped for one bit test.
+	// name alone, and are not among that name's rules (nameRules).
 	gate int
 }
 
@@ -51,9 +51,23 @@ type compiledRule struct {
 type classifier struct {
 	rules      []compiledRule
 	eventNames *eventNameTests
+	byName     *memo[nameRules]
 	aliases    map[string]string
 	logger     *zap.Logger
 }
+
+// nameRules is what classifying an event of one name starts from: the
+// results of all rules' event-name tests, and the rules whose gate passes.
+// Most rules fail on the event name alone, so an event looks at a few rules
+// instead of stepping over all of them.
+type nameRules struct {
+	names nameResults
+	rules []*compiledRule
+}
+
+// maxNameCache bounds the names remembered against senders inventing event
+// names; names past it are tested on every event.
+const maxNameCache = 8192
 
 func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, error) {
 	parser, err := newLogParser(set)
@@ -64,7 +78,8 @@ func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, e
 	if cfg.DefaultRules {
 		rules = slices.Concat(rules, defaultClassificationRules)
 	}
-	c := &classifier{eventNames: newEventNameTests(), aliases: maps.Clone(defaultModuleAliases), logger: set.Logger}
+	c := &classifier{eventNames: newEventNameTests(), byName: newMemo[nameRules](maxNameCache),
+		aliases: maps.Clone(defaultModuleAliases), logger: set.Logger}
 	for alias, module := range cfg.ModuleAliases {
 		c.aliases[normaliseModuleName(alias)] = module
 	}
@@ -111,19 +126,15 @@ func (c *classifier) classify(ctx context.Context, rl plog.ResourceLogs, sl plog
 		}
 	}()
 	attrs := lr.Attributes()
-	names := c.eventNames.results(lr.EventName()) // for every rule's event-name tests
-	for i := range c.rules {
-		r := &c.rules[i]
+	byName := c.byName.get(lr.EventName(), c.rulesFor)
+	for _, r := range byName.rules {
 		open := r.fields &^ decided
 		if open == 0 {
 			continue
 		}
-		if r.gate >= 0 && !names.has(r.gate) {
-			continue
-		}
 		v := verdictUndecided
 		if r.fast != nil {
-			v = r.fast.eval(names, attrs)
+			v = r.fast.eval(byName.names, attrs)
 		}
 		if v == verdictUndecided {
 			if tCtx == nil {
@@ -161,6 +172,16 @@ func (c *classifier) classify(ctx context.Context, rl plog.ResourceLogs, sl plog
 	}
 	c.normaliseModule(lr)
 	return matched
+}
+
+func (c *classifier) rulesFor(name string) nameRules {
+	nr := nameRules{names: c.eventNames.results(name)}
+	for i := range c.rules {
+		if r := &c.rules[i]; r.gate < 0 || nr.names.has(r.gate) {
+			nr.rules = append(nr.rules, r)
+		}
+	}
+	return nr
 }
 
 // normaliseModule maps module spellings to one canonical name and, when the

@@ -2,6 +2,8 @@ package auditprocessor
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -226,4 +228,27 @@ func BenchmarkClassify(b *testing.B) {
 			c.classify(ctx, r.rl, r.sl, r.lr)
 		}
 	}
+}
+
+func TestClassifierRemembersEventNamesUpToTheBound(t *testing.T) {
+	c := newTestClassifier(t, createDefaultConfig().(*Config))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := range maxNameCache + 100 {
+				ld, lr := newEvent(fmt.Sprintf("item%d.delete", i), semconv.OutcomeSuccess)
+				rl := ld.ResourceLogs().At(0)
+				c.classify(context.Background(), rl, rl.ScopeLogs().At(0), lr)
+				assert.Equal(t, semconv.CategoryDelete, attr(lr, semconv.AttrActionCategory), lr.EventName())
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, c.byName.contents(), maxNameCache)
+
+	// Past the bound names are still classified, only not remembered.
+	ld, lr := newEvent("role.assign", semconv.OutcomeSuccess)
+	classifyOne(t, c, lr, ld)
+	assert.Equal(t, semconv.CategoryCritical, attr(lr, semconv.AttrActionCategory))
+	assert.NotContains(t, c.byName.contents(), "role.assign")
 }

@@ -187,22 +187,15 @@ func (t nameTest) match(name string, earlier nameResults) bool {
 }
 
 // eventNameTests numbers the event-name tests of all rules, identical ones
-// once, and caches their results per event name, so classifying an event
-// costs one lookup instead of a regex per rule. All tests are added before
-// the first lookup: cached results do not grow.
+// once, so that one pass over an event name answers them all (the
+// classifier remembers the answers per name).
 type eventNameTests struct {
 	index map[string]int // literal and regex tests by kind and text
 	tests []nameTest
-
-	cache *memo[nameResults] // by event name
 }
 
-// maxNameCache bounds the cache against senders inventing event names;
-// names past it are tested on every event.
-const maxNameCache = 8192
-
 func newEventNameTests() *eventNameTests {
-	return &eventNameTests{index: map[string]int{}, cache: newMemo[nameResults](maxNameCache)}
+	return &eventNameTests{index: map[string]int{}}
 }
 
 // add returns the number of a literal or regex test, shared with an
@@ -223,13 +216,6 @@ func (n *eventNameTests) add(t nameTest) int {
 // results returns the results of all tests for name. It is safe for
 // concurrent use once all tests are added.
 func (n *eventNameTests) results(name string) nameResults {
-	if len(n.tests) == 0 {
-		return nil
-	}
-	return n.cache.get(name, n.test)
-}
-
-func (n *eventNameTests) test(name string) nameResults {
 	r := make(nameResults, (len(n.tests)+63)/64)
 	for i, t := range n.tests {
 		if t.match(name, r) {

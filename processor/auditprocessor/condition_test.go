@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -303,26 +302,4 @@ func TestUndecidedRecordsFallBackToOTTL(t *testing.T) {
 	failed := logs.FilterMessage("classification rule failed; treated as no match").All()
 	require.Len(t, failed, 1)
 	assert.Equal(t, "actor_player", failed[0].ContextMap()["rule"])
-}
-
-func TestEventNameResultsAreCachedUpToTheBound(t *testing.T) {
-	names := newEventNameTests()
-	fast := compileCondition(`IsMatch(event_name, "^a\\.") or event_name == "b"`, names)
-	require.NotNil(t, fast)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for i := range maxNameCache + 100 {
-				name := fmt.Sprintf("a.%d", i)
-				assert.Equal(t, verdictTrue, fast.eval(names.results(name), pcommon.NewMap()), name)
-			}
-		})
-	}
-	wg.Wait()
-	assert.Len(t, names.cache.contents(), maxNameCache)
-
-	// Past the bound names are still tested, only not remembered.
-	assert.Equal(t, verdictTrue, fast.eval(names.results("b"), pcommon.NewMap()))
-	assert.Equal(t, verdictFalse, fast.eval(names.results("c.a"), pcommon.NewMap()))
-	assert.NotContains(t, names.cache.contents(), "b")
 }
