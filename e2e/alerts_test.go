@@ -100,7 +100,7 @@ func TestScriptedAlerts(t *testing.T) {
 	var got []string
 	eventually(t, 30*time.Second, "the scripted alerts", func() (bool, string) {
 		got = got[:0]
-		for _, a := range alertLines(c.logText()) {
+		for _, a := range alertLines(c.LogText()) {
 			got = append(got, normalise(a, attacker))
 		}
 		slices.Sort(got)

@@ -137,7 +137,7 @@ func TestESDevKilledAndRestartedMidLoad(t *testing.T) {
 	gen := goAuditgen(t, c.grpcAddr, faultLoad()...)
 
 	waitStored(t, d.es, 5000)
-	d.kill()
+	d.Kill()
 	time.Sleep(3 * time.Second) // the exporter meets refused connections meanwhile
 	d.restart(t)
 
@@ -159,7 +159,7 @@ func TestCollectorKilledAndRestartedMidLoad(t *testing.T) {
 	gen := goAuditgen(t, c.grpcAddr, faultLoad("-retry-max-elapsed", "3m")...)
 
 	waitStored(t, d.es, 5000)
-	c.kill()
+	c.Kill()
 	time.Sleep(2 * time.Second) // auditgen meets refused connections meanwhile
 	c.restart(t)
 

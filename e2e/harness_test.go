@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,10 +14,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/auditpipe/auditpipe/internal/proc"
 )
 
 // binDir holds otelcol-audit, esdev, auditgen and auditctl. `make test` builds
@@ -71,22 +70,19 @@ func bin(name string) string { return filepath.Join(binDir, name) }
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	return n
 }
 
-// process is a started binary whose output goes to a log file in the test's
-// temporary directory, printed when the test fails.
+// process is a started binary whose log is printed when the test fails.
 type process struct {
-	t    *testing.T
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
+	*proc.Process
+	t *testing.T
 }
 
 func start(t *testing.T, name string, args ...string) *process {
@@ -97,19 +93,11 @@ func start(t *testing.T, name string, args ...string) *process {
 // startEnv starts name with env added to the test's environment.
 func startEnv(t *testing.T, name string, env []string, args ...string) *process {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	f, err := os.Create(logPath)
+	pp, err := proc.Start(t.TempDir(), bin(name), env, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin(name), args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	p := &process{t: t, name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); f.Close(); close(p.done) }()
+	p := &process{Process: pp, t: t}
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
@@ -119,70 +107,19 @@ func startEnv(t *testing.T, name string, env []string, args ...string) *process 
 	return p
 }
 
-func (p *process) pid() int { return p.cmd.Process.Pid }
-
-// kill ends the process at once, as a crash or an OOM kill would.
-func (p *process) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-}
-
 // stop asks the process to shut down cleanly and waits for it.
 func (p *process) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
+	if err := p.Stop(30 * time.Second); err != nil {
+		p.t.Error(err)
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		p.t.Errorf("%s did not stop within 30s of SIGTERM", p.name)
-		p.kill()
-	}
-}
-
-func (p *process) alive() bool {
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
-
-func (p *process) logText() string {
-	b, _ := os.ReadFile(p.log)
-	return string(b)
 }
 
 func (p *process) dumpLog() {
-	text := p.logText()
+	text := p.LogText()
 	if len(text) > 8000 {
 		text = "…" + text[len(text)-8000:]
 	}
-	p.t.Logf("---- %s log (%s) ----\n%s", p.name, p.log, text)
-}
-
-// rssBytes reads the process's resident set size from /proc.
-func (p *process) rssBytes() int64 { return p.statusBytes("VmRSS") }
-
-// statusBytes reads a size field (VmRSS, RssAnon, RssFile…) of
-// /proc/PID/status; 0 when the process is gone.
-func (p *process) statusBytes(field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid()))
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == field+":" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	p.t.Logf("---- %s log (%s) ----\n%s", p.Name, p.Log, text)
 }
 
 // eventually polls cond until it holds or the deadline passes.

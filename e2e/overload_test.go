@@ -26,8 +26,8 @@ type memorySampler struct {
 func sampleMemory(c *collector) *memorySampler {
 	s := &memorySampler{stopCh: make(chan struct{})}
 	s.every(100*time.Millisecond, func() {
-		s.maxRSS = max(s.maxRSS, c.rssBytes())
-		s.maxAnon = max(s.maxAnon, c.statusBytes("RssAnon"))
+		s.maxRSS = max(s.maxRSS, c.StatusBytes("VmRSS"))
+		s.maxAnon = max(s.maxAnon, c.StatusBytes("RssAnon"))
 		s.samples++
 	})
 	s.every(500*time.Millisecond, func() {
@@ -114,7 +114,7 @@ func TestOverloadStaysUnderMemoryLimit(t *testing.T) {
 	d := startESDev(t)
 	d.setFaults(t, map[string]any{"reject_requests_ratio": 0.9, "delay": "1s"})
 	c := startCollector(t, collectorOptions{esURL: d.es.url, limitMiB: limitMiB, goMemLimit: true})
-	idleRSS := c.rssBytes()
+	idleRSS := c.StatusBytes("VmRSS")
 	mem := sampleMemory(c)
 	defer mem.stop()
 
@@ -145,7 +145,7 @@ func TestOverloadStaysUnderMemoryLimit(t *testing.T) {
 		retries += rep.Retries
 	}
 	mem.stop()
-	if !c.alive() {
+	if !c.Alive() {
 		t.Fatal("the collector died under overload")
 	}
 	if retries == 0 {

@@ -91,9 +91,9 @@ func (c *collector) restart(t *testing.T) {
 
 func waitHealthy(t *testing.T, url string, p *process) {
 	t.Helper()
-	eventually(t, 60*time.Second, p.name+" healthy at "+url, func() (bool, string) {
-		if !p.alive() {
-			t.Fatalf("%s exited while starting", p.name)
+	eventually(t, 60*time.Second, p.Name+" healthy at "+url, func() (bool, string) {
+		if !p.Alive() {
+			t.Fatalf("%s exited while starting", p.Name)
 		}
 		resp, err := http.Get(url)
 		if err != nil {

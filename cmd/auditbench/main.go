@@ -102,7 +102,7 @@ func benchESDev(ctx context.Context, o options) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	defer es.stop()
+	defer func() { _ = es.Stop(stopGrace) }()
 	return benchPipeline(ctx, o, "OTLP → esdev", url, esdevDestination{url: url})
 }
 
@@ -123,7 +123,7 @@ func benchPipeline(ctx context.Context, o options, name, esURL string, dst desti
 	if err != nil {
 		return row{}, err
 	}
-	defer col.stop()
+	defer func() { _ = col.Stop(stopGrace) }()
 
 	fmt.Printf("%s: warming up\n", name)
 	const warmup = 5_000
@@ -131,18 +131,18 @@ func benchPipeline(ctx context.Context, o options, name, esURL string, dst desti
 		return row{}, err
 	}
 	if err := waitDocuments(ctx, dst, warmup, 2*time.Minute); err != nil {
-		return row{}, fmt.Errorf("warm-up: %w (collector log: %s)", err, col.log)
+		return row{}, fmt.Errorf("warm-up: %w (collector log: %s)", err, col.Log)
 	}
 	fmt.Printf("%s: throughput, sending for %s\n", name, o.sendDuration)
 	tp, err := measureThroughput(ctx, o.bin, col, dst, o.sendDuration, 2)
 	if err != nil {
-		return row{}, fmt.Errorf("throughput: %w (collector log: %s)", err, col.log)
+		return row{}, fmt.Errorf("throughput: %w (collector log: %s)", err, col.Log)
 	}
 	rate := moderateRate(o.rate, tp.eventsPerSecond())
 	fmt.Printf("%s: latency, probes for %s under %d events/s\n", name, o.latencyDuration, rate)
 	lat, err := measureLatency(ctx, o.bin, col, dst, rate, o.latencyDuration, 3)
 	if err != nil {
-		return row{}, fmt.Errorf("latency: %w (collector log: %s)", err, col.log)
+		return row{}, fmt.Errorf("latency: %w (collector log: %s)", err, col.Log)
 	}
 	return row{name: name, throughput: tp, latency: lat}, nil
 }

@@ -161,7 +161,7 @@ func measureThroughput(ctx context.Context, bin string, col *collector, dst dest
 	if err != nil {
 		return throughput{}, err
 	}
-	cpu0, err := col.cpuSeconds()
+	cpu0, err := col.CPUSeconds()
 	if err != nil {
 		return throughput{}, err
 	}
@@ -181,7 +181,7 @@ func measureThroughput(ctx context.Context, bin string, col *collector, dst dest
 		return throughput{}, err
 	}
 	elapsed := time.Since(began).Seconds()
-	cpu1, err := col.cpuSeconds()
+	cpu1, err := col.CPUSeconds()
 	if err != nil {
 		return throughput{}, err
 	}
