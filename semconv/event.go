@@ -96,7 +96,7 @@ func (e *Event) ReadLogRecord(resource pcommon.Resource, lr plog.LogRecord) {
 		read |= bit
 		switch {
 		case s != nil:
-			*s = v.AsString()
+			*s = asString(v)
 		case list != nil:
 			*list = appendStrs(*list, v)
 		case v.Type() == pcommon.ValueTypeInt: // audit.chain.seq
@@ -219,6 +219,15 @@ func (e *Event) CopyToLogRecord(lr plog.LogRecord) {
 // as a one-item list.
 // appendStrs appends the strings of a list value, or a single value's
 // string unless it is empty, to dst.
+// asString is v.AsString() with a string value, the usual case, first: it
+// is asked for every attribute of every event the chain and the exporter read.
+func asString(v pcommon.Value) string {
+	if s := v.Str(); s != "" {
+		return s
+	}
+	return v.AsString()
+}
+
 func appendStrs(dst []string, v pcommon.Value) []string {
 	if v.Type() != pcommon.ValueTypeSlice {
 		if s := v.AsString(); s != "" {
@@ -229,7 +238,7 @@ func appendStrs(dst []string, v pcommon.Value) []string {
 	items := v.Slice()
 	dst = slices.Grow(dst, items.Len())
 	for _, item := range items.All() {
-		dst = append(dst, item.AsString())
+		dst = append(dst, asString(item))
 	}
 	return dst
 }
