@@ -1,6 +1,7 @@
 package auditprocessor // import "github.com/auditpipe/auditpipe/processor/auditprocessor"
 
 import (
+	"slices"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -74,10 +75,14 @@ type change struct {
 // writeDiff stores the changed paths of the (already redacted) change values
 // as audit.change.fields and the compact diff {"path":[old,new],...} as
 // audit.change.diff; it writes neither when there is nothing to report.
-func (d *differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue, s *scratch) {
+// secrets are the redacted values that changed: reported by path, with
+// [REDACTED] for their values, since redaction left nothing to compare.
+func (d *differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue, secrets []secretChange, s *scratch) {
 	w := &s.walk
 	defer w.reset()
-	if !d.walk(w, oldV, newV) {
+	d.walk(w, oldV, newV)
+	w.addSecrets(secrets)
+	if len(w.changes) == 0 {
 		return
 	}
 	truncated := len(w.changes) > d.maxFields
@@ -92,11 +97,11 @@ func (d *differ) writeDiff(attrs pcommon.Map, oldV, newV changeValue, s *scratch
 }
 
 // walk collects into w the differences between the two values, up to one
-// more than maxFields (which tells whether anything was left out); it
-// reports whether there are any.
-func (d *differ) walk(w *diffWalk, oldV, newV changeValue) bool {
+// more than maxFields (which tells whether anything was left out).
+func (d *differ) walk(w *diffWalk, oldV, newV changeValue) {
+	w.limit = d.maxFields + 1
 	if !oldV.present && !newV.present {
-		return false
+		return
 	}
 	// A missing side of an object counts as an empty object, so a create or
 	// delete lists the fields it set or removed; otherwise it is null.
@@ -107,9 +112,7 @@ func (d *differ) walk(w *diffWalk, oldV, newV changeValue) bool {
 	if !newV.present {
 		n = jsonValue{kind: missingKind(&o)}
 	}
-	w.limit = d.maxFields + 1
 	w.walk("", &o, &n)
-	return len(w.changes) > 0
 }
 
 func missingKind(other *jsonValue) jsonKind {
@@ -124,6 +127,28 @@ func missingKind(other *jsonValue) jsonKind {
 type diffWalk struct {
 	changes []change
 	limit   int
+}
+
+// addSecrets adds the changed secrets the walk did not see (a dropped
+// member is on neither side), up to the limit.
+func (w *diffWalk) addSecrets(secrets []secretChange) {
+	redacted := jsonValue{kind: jsonString, text: redactedText}
+	for _, sc := range secrets {
+		if len(w.changes) >= w.limit {
+			return
+		}
+		if slices.ContainsFunc(w.changes, func(c change) bool { return c.path == sc.path }) {
+			continue
+		}
+		c := change{path: sc.path}
+		if sc.inOld {
+			c.old = redacted
+		}
+		if sc.inNew {
+			c.new = redacted
+		}
+		w.changes = append(w.changes, c)
+	}
 }
 
 func (w *diffWalk) reset() {

@@ -24,7 +24,7 @@ func changeOf(t *testing.T, text string, present bool) changeValue {
 // diffOf runs writeDiff and reads back what it wrote.
 func diffOf(d *differ, oldV, newV changeValue) (fields []string, diff string, ok bool) {
 	attrs := pcommon.NewMap()
-	d.writeDiff(attrs, oldV, newV, &scratch{})
+	d.writeDiff(attrs, oldV, newV, nil, &scratch{})
 	if v, found := attrs.Get(semconv.AttrChangeFields); found {
 		for _, f := range v.Slice().All() {
 			fields = append(fields, f.Str())
@@ -116,7 +116,7 @@ func TestWriteDiffSetsAttributes(t *testing.T) {
 		semconv.AttrChangeOld, `{"balance":120.5}`, semconv.AttrChangeNew, `{"balance":620.5}`)
 	attrs := lr.Attributes()
 	(&differ{maxFields: 64, maxBytes: 8192}).writeDiff(attrs,
-		readChange(attrs, semconv.AttrChangeOld, &jsonParser{}), readChange(attrs, semconv.AttrChangeNew, &jsonParser{}), &scratch{})
+		readChange(attrs, semconv.AttrChangeOld, &jsonParser{}), readChange(attrs, semconv.AttrChangeNew, &jsonParser{}), nil, &scratch{})
 	assert.Equal(t, []string{"balance"}, attrList(lr, semconv.AttrChangeFields))
 	assert.Equal(t, `{"balance":[120.5,620.5]}`, attr(lr, semconv.AttrChangeDiff))
 }

@@ -209,7 +209,7 @@ func (p *auditProcessor) processChange(lr plog.LogRecord, s *scratch) int {
 		}
 	}
 	if p.diff != nil {
-		p.diff.writeDiff(attrs, oldV, newV, s)
+		p.diff.writeDiff(attrs, oldV, newV, rd.secretChanges(), s)
 	}
 	return rd.count
 }

@@ -143,3 +143,38 @@ func TestDisabledStagesLeaveRecordsAlone(t *testing.T) {
 	}
 	assert.Equal(t, semconv.CategoryDataChange, attr(out, semconv.AttrActionCategory))
 }
+
+// A secret under a sensitive key is dropped from both sides before the diff,
+// which would then see no change: an admin who replaced a password would
+// leave no trace. It is reported as a changed field, never with its values.
+func TestChangedSecretsAreReportedWithoutTheirValues(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Chain.Enabled = false
+	p, err := newAuditProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, old, new string
+		wantFields     []string
+		wantDiff       string
+	}{
+		{name: "replaced", old: `{"host":"smtp","password":"Old#Secret1"}`, new: `{"host":"smtp","password":"New#Secret2"}`,
+			wantFields: []string{"password"}, wantDiff: `{"password":["[REDACTED]","[REDACTED]"]}`},
+		{name: "set and nested", old: `{"auth":{"user":"svc"}}`, new: `{"auth":{"user":"svc","api_key":"k-7f3a9c2e1b"}}`,
+			wantFields: []string{"auth.api_key"}, wantDiff: `{"auth.api_key":[null,"[REDACTED]"]}`},
+		{name: "removed, beside a plain change", old: `{"port":25,"token":"t-0a1b2c3d4e"}`, new: `{"port":587}`,
+			wantFields: []string{"port", "token"}, wantDiff: `{"port":[25,587],"token":["[REDACTED]",null]}`},
+		{name: "unchanged", old: `{"port":25,"password":"Same#Secret3"}`, new: `{"port":587,"password":"Same#Secret3"}`,
+			wantFields: []string{"port"}, wantDiff: `{"port":[25,587]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ld, lr := newEvent("settings.update", "success", semconv.AttrChangeOld, tc.old, semconv.AttrChangeNew, tc.new)
+			_, err := p.processLogs(context.Background(), ld)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantFields, attrList(lr, semconv.AttrChangeFields))
+			assert.Equal(t, tc.wantDiff, attr(lr, semconv.AttrChangeDiff))
+			for _, secret := range []string{"Old#Secret1", "New#Secret2", "k-7f3a9c2e1b", "t-0a1b2c3d4e", "Same#Secret3"} {
+				assert.NotContains(t, dump(lr), secret)
+			}
+		})
+	}
+}

@@ -485,6 +485,51 @@ func wordRunEquals(words []string, k string) bool {
 type redaction struct {
 	fields []string
 	count  int
+	// secrets are the values that key rules redacted inside the change
+	// values, as they were, so that a secret that changed can be reported
+	// as a changed field without its values (see secretChanges).
+	secrets []rawSecret
+}
+
+type rawSecret struct {
+	attr, path string
+	json       string // the value's compact JSON; never written anywhere
+}
+
+// secretChange is a path whose secret value differs between old and new.
+type secretChange struct {
+	path         string
+	inOld, inNew bool
+}
+
+// secretChanges returns, by path, the secrets that changed between
+// audit.change.old and audit.change.new: set, removed or given another value.
+func (rd *redaction) secretChanges() []secretChange {
+	if len(rd.secrets) == 0 {
+		return nil
+	}
+	old := map[string]string{}
+	for _, s := range rd.secrets {
+		if s.attr == semconv.AttrChangeOld {
+			old[s.path] = s.json
+		}
+	}
+	var out []secretChange
+	for _, s := range rd.secrets {
+		if s.attr != semconv.AttrChangeNew {
+			continue
+		}
+		before, inOld := old[s.path]
+		delete(old, s.path)
+		if !inOld || before != s.json {
+			out = append(out, secretChange{path: s.path, inOld: inOld, inNew: true})
+		}
+	}
+	for path := range old {
+		out = append(out, secretChange{path: path, inOld: true})
+	}
+	slices.SortFunc(out, func(a, b secretChange) int { return strings.Compare(a.path, b.path) })
+	return out
 }
 
 func (rd *redaction) record(attr, path, rule string) {
@@ -679,6 +724,7 @@ func (red *redactor) redactJSON(v *jsonValue, attr, path string, rd *redaction) 
 			p := childPath(path, m.key)
 			if r := red.keyRule(m.key); r != nil {
 				rd.record(attr, p, r.name)
+				rd.secrets = append(rd.secrets, rawSecret{attr: attr, path: p, json: string(appendJSON(nil, &m.value))})
 				if !red.redactJSONWhole(&m.value, r) {
 					continue
 				}
