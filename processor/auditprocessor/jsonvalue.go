@@ -315,6 +315,23 @@ func (p *jsonParser) skipSpace() {
 	}
 }
 
+// sameJSON reports whether a and b are the same JSON value, numbers
+// compared by value as the diff compares them.
+func sameJSON(a, b *jsonValue) bool {
+	if !a.isContainer() || !b.isContainer() {
+		return scalarEqual(a, b)
+	}
+	if a.kind != b.kind || len(a.members) != len(b.members) {
+		return false
+	}
+	for i := range a.members {
+		if a.members[i].key != b.members[i].key || !sameJSON(&a.members[i].value, &b.members[i].value) {
+			return false
+		}
+	}
+	return true
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // appendJSON writes v as compact JSON.

@@ -98,6 +98,28 @@ func TestParseJSONSortsMembersAndKeepsTheLastDuplicate(t *testing.T) {
 	assert.Equal(t, "3", v.members[1].value.text)
 }
 
+func TestSameJSON(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{`{"a":1,"b":[true,null,"x"]}`, `{"b":[true,null,"x"],"a":1.0}`, true},
+		{`{"a":{"b":"c"}}`, `{"a":{"b":"d"}}`, false},
+		{`[1,2]`, `[1,2,3]`, false},
+		{`{"a":1}`, `{"b":1}`, false},
+		{`{"a":1}`, `[1]`, false},
+		{`"x"`, `{"x":1}`, false},
+		{`"1"`, `1`, false},
+		{`{}`, `{}`, true},
+	} {
+		a, okA := new(jsonParser).parse(tc.a)
+		b, okB := new(jsonParser).parse(tc.b)
+		require.True(t, okA && okB)
+		assert.Equal(t, tc.same, sameJSON(&a, &b), "%s vs %s", tc.a, tc.b)
+		assert.Equal(t, tc.same, sameJSON(&b, &a), "%s vs %s", tc.b, tc.a)
+	}
+}
+
 func TestParseJSONBoundsNesting(t *testing.T) {
 	deep := strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth)
 	_, ok := new(jsonParser).parse(deep)

@@ -191,7 +191,11 @@ func (p *auditProcessor) processChange(lr plog.LogRecord, s *scratch) int {
 	s.parser.reset()
 	oldV := readChange(attrs, semconv.AttrChangeOld, &s.parser)
 	newV := readChange(attrs, semconv.AttrChangeNew, &s.parser)
-	var rd redaction
+	rd := redaction{secrets: s.secrets}
+	defer func() {
+		clear(rd.secrets) // they point into this record's values
+		s.secrets = rd.secrets[:0]
+	}()
 	if p.redact != nil {
 		p.redact.redactAttributes(attrs, &rd)
 		p.redact.redactValue(lr.Body(), "body", "", &rd)
@@ -216,9 +220,10 @@ func (p *auditProcessor) processChange(lr plog.LogRecord, s *scratch) int {
 
 // scratch is the memory that processing reuses from record to record.
 type scratch struct {
-	parser jsonParser
-	walk   diffWalk
-	buf    []byte
+	parser  jsonParser
+	walk    diffWalk
+	buf     []byte
+	secrets []rawSecret
 }
 
 func (p *auditProcessor) dropMatching(ctx context.Context, ld plog.Logs) int {

@@ -493,7 +493,7 @@ type redaction struct {
 
 type rawSecret struct {
 	attr, path string
-	json       string // the value's compact JSON; never written anywhere
+	value      jsonValue // as parsed, before redaction; never written anywhere
 }
 
 // secretChange is a path whose secret value differs between old and new.
@@ -505,31 +505,35 @@ type secretChange struct {
 // secretChanges returns, by path, the secrets that changed between
 // audit.change.old and audit.change.new: set, removed or given another value.
 func (rd *redaction) secretChanges() []secretChange {
-	if len(rd.secrets) == 0 {
-		return nil
-	}
-	old := map[string]string{}
-	for _, s := range rd.secrets {
-		if s.attr == semconv.AttrChangeOld {
-			old[s.path] = s.json
-		}
-	}
 	var out []secretChange
-	for _, s := range rd.secrets {
-		if s.attr != semconv.AttrChangeNew {
-			continue
+	for i := range rd.secrets {
+		s := &rd.secrets[i]
+		other := rd.secretAt(otherSide(s.attr), s.path)
+		switch {
+		case other == nil:
+			out = append(out, secretChange{path: s.path, inOld: s.attr == semconv.AttrChangeOld, inNew: s.attr == semconv.AttrChangeNew})
+		case s.attr == semconv.AttrChangeNew && !sameJSON(&other.value, &s.value):
+			out = append(out, secretChange{path: s.path, inOld: true, inNew: true})
 		}
-		before, inOld := old[s.path]
-		delete(old, s.path)
-		if !inOld || before != s.json {
-			out = append(out, secretChange{path: s.path, inOld: inOld, inNew: true})
-		}
-	}
-	for path := range old {
-		out = append(out, secretChange{path: path, inOld: true})
 	}
 	slices.SortFunc(out, func(a, b secretChange) int { return strings.Compare(a.path, b.path) })
 	return out
+}
+
+func (rd *redaction) secretAt(attr, path string) *rawSecret {
+	for i := range rd.secrets {
+		if s := &rd.secrets[i]; s.attr == attr && s.path == path {
+			return s
+		}
+	}
+	return nil
+}
+
+func otherSide(attr string) string {
+	if attr == semconv.AttrChangeOld {
+		return semconv.AttrChangeNew
+	}
+	return semconv.AttrChangeOld
 }
 
 func (rd *redaction) record(attr, path, rule string) {
@@ -724,7 +728,7 @@ func (red *redactor) redactJSON(v *jsonValue, attr, path string, rd *redaction) 
 			p := childPath(path, m.key)
 			if r := red.keyRule(m.key); r != nil {
 				rd.record(attr, p, r.name)
-				rd.secrets = append(rd.secrets, rawSecret{attr: attr, path: p, json: string(appendJSON(nil, &m.value))})
+				rd.secrets = append(rd.secrets, rawSecret{attr: attr, path: p, value: m.value})
 				if !red.redactJSONWhole(&m.value, r) {
 					continue
 				}
