@@ -19,8 +19,7 @@ type memo[V any] struct {
 	mu      sync.Mutex
 	pending map[string]V
 	misses  int // lookups under the lock since the last publication
-	size    int // remembered strings, published or pending
-	max     int
+	max     int // strings remembered at most, published and pending
 }
 
 func newMemo[V any](max int) *memo[V] {
@@ -45,9 +44,8 @@ func (m *memo[V]) get(key string, compute func(string) V) V {
 	v, ok := m.pending[key]
 	if !ok {
 		v = compute(key)
-		if m.size < m.max {
+		if len(published)+len(m.pending) < m.max {
 			m.pending[key] = v
-			m.size++
 		}
 	}
 	if len(m.pending) > 0 && m.misses >= len(m.pending)+len(published)/8 {
