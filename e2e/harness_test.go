@@ -8,12 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -68,15 +66,13 @@ func buildBinaries(dir string) error {
 
 func bin(name string) string { return filepath.Join(binDir, name) }
 
-func freePort(t *testing.T) int {
+func freeAddr(t *testing.T) string {
 	t.Helper()
 	addr, err := proc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(addr)
-	n, _ := strconv.Atoi(port)
-	return n
+	return addr
 }
 
 // process is a started binary whose log is printed when the test fails.

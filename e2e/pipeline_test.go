@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/auditpipe/auditpipe/internal/proc"
 	"github.com/auditpipe/auditpipe/internal/shippedconfig"
 )
 
@@ -48,11 +50,15 @@ var shippedConfig = filepath.Join("..", "cmd", "otelcol-audit", "config.yaml")
 // tests see recoveries within their time limits.
 func newCollector(t *testing.T, o collectorOptions) *collector {
 	t.Helper()
-	addr := func() string { return fmt.Sprintf("127.0.0.1:%d", freePort(t)) }
-	c := &collector{dir: t.TempDir(), grpcAddr: addr(), httpAddr: addr()}
-	healthAddr, metricsPort := addr(), freePort(t)
+	addrs, err := proc.FreeAddrs(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{dir: t.TempDir(), grpcAddr: addrs[0], httpAddr: addrs[1]}
+	healthAddr, metricsAddr := addrs[2], addrs[3]
 	c.health = "http://" + healthAddr
-	c.metrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
+	c.metrics = "http://" + metricsAddr + "/metrics"
+	_, metricsPort, _ := net.SplitHostPort(metricsAddr)
 	limit := o.limitMiB
 	if limit == 0 {
 		limit = 512
@@ -61,7 +67,7 @@ func newCollector(t *testing.T, o collectorOptions) *collector {
 		c.env = []string{fmt.Sprintf("GOMEMLIMIT=%dMiB", limit)}
 	}
 	c.args = shippedconfig.Args(shippedConfig,
-		shippedconfig.Listen{Health: healthAddr, ZPages: addr(), PProf: addr(), GRPC: c.grpcAddr, HTTP: c.httpAddr},
+		shippedconfig.Listen{Health: healthAddr, ZPages: addrs[4], PProf: addrs[5], GRPC: c.grpcAddr, HTTP: c.httpAddr},
 		filepath.Join(c.dir, "storage"), o.esURL,
 		"processors::memory_limiter::check_interval=100ms",
 		fmt.Sprintf("processors::memory_limiter::limit_mib=%d", limit),
@@ -70,7 +76,7 @@ func newCollector(t *testing.T, o collectorOptions) *collector {
 		"exporters::audit_elasticsearch::retry_on_failure::max_interval=2s",
 		"service::telemetry::logs::encoding=json",
 		"service::telemetry::metrics::level=normal",
-		fmt.Sprintf("service::telemetry::metrics::readers=[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", metricsPort),
+		fmt.Sprintf("service::telemetry::metrics::readers=[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %s}}}}]", metricsPort),
 	)
 	return c
 }
@@ -114,7 +120,7 @@ type esdevInstance struct {
 
 func startESDev(t *testing.T) *esdevInstance {
 	t.Helper()
-	d := &esdevInstance{addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), data: filepath.Join(t.TempDir(), "esdev")}
+	d := &esdevInstance{addr: freeAddr(t), data: filepath.Join(t.TempDir(), "esdev")}
 	d.es = esClient{url: "http://" + d.addr}
 	d.restart(t)
 	return d

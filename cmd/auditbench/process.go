@@ -28,13 +28,9 @@ type collector struct {
 // must: free ports, state in dir, the exporter pointed at esURL, and no
 // internal metrics server (its port is fixed).
 func startCollector(ctx context.Context, bin, config, dir, esURL string) (*collector, error) {
-	var addrs [5]string
-	for i := range addrs {
-		a, err := proc.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		addrs[i] = a
+	addrs, err := proc.FreeAddrs(5)
+	if err != nil {
+		return nil, err
 	}
 	health, grpcAddr, httpAddr := addrs[0], addrs[1], addrs[2]
 	args := shippedconfig.Args(config,

@@ -157,10 +157,26 @@ func (p *Process) StatusBytes(field string) int64 {
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
 // ago, for a child process to listen on.
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addrs, err := FreeAddrs(1)
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return addrs[0], nil
+}
+
+// FreeAddrs returns n distinct 127.0.0.1 addresses whose ports were free a
+// moment ago. All n ports are held until the last is chosen: ports taken one
+// at a time and released in between can repeat, and a child given the same
+// port for two listeners fails to start.
+func FreeAddrs(n int) ([]string, error) {
+	addrs := make([]string, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs, nil
 }

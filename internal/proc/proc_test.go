@@ -3,6 +3,7 @@ package proc
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -62,6 +63,19 @@ func TestStartWaitAndStopCleanly(t *testing.T) {
 	assert.False(t, p.Alive())
 	assert.Equal(t, "listening on "+addr+"\nstopped cleanly\n", p.LogText())
 	assert.NoError(t, p.Stop(time.Second), "stopping an exited process does nothing")
+}
+
+func TestFreeAddrsAreDistinctAndFree(t *testing.T) {
+	addrs, err := FreeAddrs(50)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		require.False(t, seen[a], "%s handed out twice", a)
+		seen[a] = true
+		l, err := net.Listen("tcp", a)
+		require.NoError(t, err, "%s is not free after FreeAddrs returned", a)
+		require.NoError(t, l.Close())
+	}
 }
 
 func TestStopKillsAProcessThatIgnoresSIGTERM(t *testing.T) {
