@@ -79,7 +79,7 @@ func runPipeline(b *testing.B, consume consumer.ConsumeLogsFunc) {
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "events/cpu-s")
 }
 
-// uniqueEventIDs makes the ids of the i-th copy of a template batch its own,
+// uniqueEventIDs makes the ids of the i-th batch decoded from the mix its own,
 // as in real traffic: the chain drops an id it has accepted before.
 func uniqueEventIDs(ld plog.Logs, i int) {
 	suffix := "-" + strconv.Itoa(i)
